@@ -1,0 +1,3 @@
+/** @dockfleet/runtime — everything about ONE Docker host, typed. No HTTP server, no database, no users. */
+export * from "./client.ts";
+export * from "./errors.ts";
