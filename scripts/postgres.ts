@@ -170,14 +170,18 @@ async function ensureDatabase(port: number, database: string): Promise<void> {
   }
 }
 
-/** The most telling line: PostgreSQL's last FATAL/ERROR, else the error's first line. */
+/** The most telling line: PostgreSQL's last FATAL/ERROR or initdb's error, else the error's first line. */
 function lastError(recent: string[], error: unknown): string {
-  const fatal = recent.findLast(
-    (line) => /\b(FATAL|ERROR|PANIC):/.test(line) || /^initdb: error:/.test(line),
-  );
-  if (fatal) return fatal.replace(/^.*?\b(FATAL|ERROR|PANIC):\s*/, "").trim();
-  const message = error instanceof Error ? error.message : error ? String(error) : "";
-  return message.split("\n")[0]?.trim() || recent.at(-1)?.trim() || "it exited without a message";
+  const line = recent.findLast((text) => /\b(FATAL|ERROR|PANIC):|initdb: error:/.test(text));
+  let reason = line?.replace(/^.*?(\b(FATAL|ERROR|PANIC):|initdb: error:)\s*/, "").trim();
+  if (!reason) {
+    const message = error instanceof Error ? error.message : error ? String(error) : "";
+    reason = message.split("\n")[0]?.trim() || recent.at(-1)?.trim() || "it exited without a message";
+  }
+  if (/permission denied/i.test(reason) && process.getuid?.() === 0) {
+    reason += " (as root, PostgreSQL runs as user postgres, which must be able to reach the data dir)";
+  }
+  return reason;
 }
 
 // ---- CLI ---------------------------------------------------------------------------------------

@@ -48,8 +48,12 @@ export async function applyMigrations(
   databaseUrl: string,
   options: ApplyMigrationsOptions,
 ): Promise<ApplyMigrationsResult> {
-  await checkConnection(databaseUrl);
   const migrationsList = await readMigrationList(options.migrationsDir);
+  // Most likely a packaging mistake; applying "nothing" would only fail later, less clearly.
+  if (migrationsList.migrationDirectories.length === 0) {
+    throw new MigrationError(`no migrations found in ${migrationsList.baseDir}`);
+  }
+  await checkConnection(databaseUrl);
   const unreadable = migrationsList.migrationDirectories.find(
     (dir) => dir.migrationFile.content.tag === "error",
   );

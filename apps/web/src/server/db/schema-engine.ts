@@ -27,7 +27,6 @@ const onPanic = new Set<(error: SchemaEnginePanic) => void>();
  */
 function loadGlue(): Promise<Glue> {
   glue ??= (async () => {
-    installPanicRegistry();
     const entry = createRequire(import.meta.url).resolve("@prisma/schema-engine-wasm");
     const bytes = new Uint8Array(await readFile(path.join(path.dirname(entry), "schema_engine_bg.wasm")));
     const bindings = await import("@prisma/schema-engine-wasm/schema_engine_bg");
@@ -44,28 +43,42 @@ function loadGlue(): Promise<Glue> {
   return glue;
 }
 
+type PanicRegistry = { set_message(message: string): void };
+
 /**
- * The engine reports a panic's message to this global, then traps. Without it that report
- * throws a TypeError; either way the trap escapes from a microtask and kills the process. We
- * record the message, fail the operations in flight with it, and swallow the trap (below).
+ * The engine hands a panic's message to `globalThis.PRISMA_WASM_PANIC_REGISTRY`, then traps.
+ * That global also belongs to Prisma Client's own wasm (which replaces it when loaded), so we
+ * swap in our registry only for the duration of the engine's report. We record the message and
+ * fail the operations in flight with it; the trap itself is swallowed below instead of escaping
+ * from a microtask and killing the process.
  */
-function installPanicRegistry(): void {
-  const registry = globalThis as { PRISMA_WASM_PANIC_REGISTRY?: { set_message(message: string): void } };
-  registry.PRISMA_WASM_PANIC_REGISTRY ??= {
-    set_message(message: string) {
-      panic ??= message.replace(/\s+/g, " ").trim();
-      const error = new SchemaEnginePanic(`the schema engine crashed: ${panic}`);
-      for (const fail of onPanic) fail(error);
-    },
+function reportPanic(original: (...args: unknown[]) => unknown) {
+  return (...args: unknown[]) => {
+    const holder = globalThis as { PRISMA_WASM_PANIC_REGISTRY?: PanicRegistry };
+    const previous = holder.PRISMA_WASM_PANIC_REGISTRY;
+    holder.PRISMA_WASM_PANIC_REGISTRY = {
+      set_message(message: string) {
+        panic ??= message.replace(/\s+/g, " ").trim();
+      },
+    };
+    try {
+      original(...args);
+    } finally {
+      holder.PRISMA_WASM_PANIC_REGISTRY = previous;
+    }
+    const error = new SchemaEnginePanic(`the schema engine crashed: ${panic}`);
+    for (const fail of onPanic) fail(error);
   };
 }
 
-/** The glue as the wasm imports it, with three functions adjusted (their names carry a hash). */
-function guardImports(bindings: Glue): Record<string, unknown> {
-  const imports: Record<string, unknown> = { ...bindings };
+/** The glue as the wasm imports it, with four functions adjusted (their names carry a hash). */
+function guardImports(bindings: Glue): WebAssembly.ModuleImports {
+  const imports: WebAssembly.ModuleImports = { ...(bindings as unknown as WebAssembly.ModuleImports) };
   for (const [name, original] of Object.entries(bindings)) {
     if (typeof original !== "function") continue;
-    if (name.startsWith("__wbg_setTimeout_")) {
+    if (name.startsWith("__wbg_set_message_")) {
+      imports[name] = reportPanic(original as (...args: unknown[]) => unknown);
+    } else if (name.startsWith("__wbg_setTimeout_")) {
       // The engine arms a 10 s timer around its work and never clears it, which kept every
       // script alive for 10 s after its last query. Unref'd, it still fires in a long-lived
       // process; while the engine works, its pool's open connections keep the process alive.
@@ -135,6 +148,11 @@ export async function withSchemaEngine<T>(
     ]);
     const running = engine;
     return await Promise.race([work(running), panicked]);
+  } catch (error) {
+    // A trap thrown synchronously reaches us as a bare "unreachable": report the panic instead.
+    if (panic && !(error instanceof SchemaEnginePanic))
+      throw new SchemaEnginePanic(`the schema engine crashed: ${panic}`);
+    throw error;
   } finally {
     onPanic.delete(failPanicked);
     if (!panic) engine?.free();
