@@ -3,8 +3,8 @@ import type { DockerClient } from "./client.ts";
 import { isRuntimeError } from "./errors.ts";
 import { timestampToNanos } from "./logs/timestamps.ts";
 import { containerLogs, type LogCursor, type LogLine, mergedLogs } from "./logs.ts";
-import { runTestContainer, waitForExit } from "./test-containers.ts";
-import { removeTestResources, testClient } from "./testing.ts";
+import { removeCreated, runTestContainer, waitForExit } from "./test-containers.ts";
+import { testClient } from "./testing.ts";
 
 let client: DockerClient;
 
@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await removeTestResources(client);
+  await removeCreated(client);
 });
 
 async function collect(source: AsyncIterable<LogLine>, limit = Number.POSITIVE_INFINITY): Promise<LogLine[]> {

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DockerClient } from "./client.ts";
 import { isRuntimeError } from "./errors.ts";
 import { StatsSampler, StatsSampleSchema, type StatsSweep } from "./stats.ts";
-import { runTestContainer, waitForExit } from "./test-containers.ts";
-import { removeTestResources, testClient } from "./testing.ts";
+import { removeCreated, runTestContainer, waitForExit } from "./test-containers.ts";
+import { testClient } from "./testing.ts";
 
 const run = promisify(execFile);
 let client: DockerClient;
@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await removeTestResources(client);
+  await removeCreated(client);
 });
 
 const units: Record<string, number> = {

@@ -23,6 +23,8 @@ export { blockBytes, cpuPercent, memoryUsage, networkBytes } from "./stats/math.
 /** `one-shot` (answer at once, no second read inside the Engine) arrived with API 1.41. */
 export const oneShotApiVersion = "1.41";
 
+export const defaultStatsConcurrency = 64;
+
 export const StatsSampleSchema = z.object({
   containerId: z.string(),
   name: z.string(),
@@ -78,7 +80,11 @@ export function toStatsSample(
 }
 
 export interface StatsSamplerOptions {
-  /** Stats reads in flight at once; the Engine serves each from cgroup files. */
+  /**
+   * Stats reads in flight at once. A one-shot read still waits for the Engine's next stats
+   * collection tick (every second, all containers at once), so reads in flight share one wait and a
+   * sweep costs about one tick when the bound covers every container; it only caps open sockets.
+   */
   concurrency?: number;
 }
 
@@ -96,7 +102,7 @@ export class StatsSampler {
     private readonly client: DockerClient,
     options: StatsSamplerOptions = {},
   ) {
-    this.concurrency = Math.max(1, options.concurrency ?? 8);
+    this.concurrency = Math.max(1, options.concurrency ?? defaultStatsConcurrency);
     this.oneShot = compareApiVersions(client.apiVersion, oneShotApiVersion) >= 0;
   }
 

@@ -1,4 +1,7 @@
-/** Test-only: start labelled, `dftest-`-named busybox containers and wait for them. */
+/**
+ * Test-only: start labelled, `dftest-`-named busybox containers and remove exactly those afterwards.
+ * Other suites share the daemon at the same time, so cleanup never sweeps by label alone.
+ */
 import type Docker from "dockerode";
 import type { DockerClient } from "./client.ts";
 import { testImage, testLabels, testName } from "./testing.ts";
@@ -24,8 +27,30 @@ export async function runTestContainer(
     Labels: { ...testLabels, ...options.labels },
     HostConfig: { Memory: options.memoryBytes },
   });
+  created.add(container.id);
   await container.start();
   return container;
+}
+
+const created = new Set<string>();
+
+/** Remembers a container made another way, so `removeCreated` removes it too. */
+export function trackCreated(id: string): void {
+  created.add(id);
+}
+
+/** Removes every container this test file created (and their anonymous volumes). */
+export async function removeCreated(client: DockerClient): Promise<void> {
+  const ids = [...created];
+  created.clear();
+  await Promise.all(
+    ids.map((id) =>
+      client.docker
+        .getContainer(id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined),
+    ),
+  );
 }
 
 /** Resolves when the container has exited. */
