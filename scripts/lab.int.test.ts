@@ -42,7 +42,10 @@ async function connectAsRoot(host: LabHost): Promise<Client> {
   });
 }
 
-function exec(client: Client, command: string): Promise<{ stdout: string; stderr: string; code: number | null }> {
+function exec(
+  client: Client,
+  command: string,
+): Promise<{ stdout: string; stderr: string; code: number | null }> {
   return new Promise((resolve, reject) => {
     client.exec(command, (err, channel) => {
       if (err) return reject(err);
@@ -187,9 +190,9 @@ describe.each([1, 2])("lab host dockfleet-lab-%i", (k) => {
   });
 
   it("refuses root by password", async () => {
-    await expect(
-      connect({ host: host.address, username: "root", password: host.password }),
-    ).rejects.toThrow(/authentication methods failed/);
+    await expect(connect({ host: host.address, username: "root", password: host.password })).rejects.toThrow(
+      /authentication methods failed/,
+    );
   });
 });
 
