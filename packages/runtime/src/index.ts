@@ -1,5 +1,8 @@
 /** @dockfleet/runtime — everything about ONE Docker host, typed. No HTTP server, no database, no users. */
+
+export * from "./archives.ts";
 export * from "./client.ts";
 export * from "./errors.ts";
 export * from "./logs.ts";
 export * from "./stats.ts";
+export * from "./volumes.ts";

@@ -44,12 +44,14 @@ export async function mustRun(client: DockerClient, script: string, binds: strin
 export async function startSleeper(
   client: DockerClient,
   binds: string[],
-  extra: { autoRemove?: boolean } = {},
+  extra: { autoRemove?: boolean; name?: string } = {},
 ): Promise<string> {
   const container = await client.docker.createContainer({
-    name: testName("sleeper"),
+    name: extra.name ?? testName("sleeper"),
     Image: testImage,
+    // As PID 1, sleep ignores SIGTERM: a stop waits out its timeout (StopTimeout, or the caller's t).
     Cmd: ["sleep", "3600"],
+
     Labels: { ...testLabels },
     StopTimeout: 1,
     HostConfig: { Binds: binds, NetworkMode: "none", AutoRemove: extra.autoRemove ?? false },
