@@ -233,29 +233,29 @@ describe("diffMigration", () => {
     await writeFile(
       schemaPath,
       `${await readFile(SCHEMA_PATH, "utf8")}
-enum Role {
+enum DiffProbeKind {
   admin
   operator
   viewer
 }
 
-model Probe {
+model DiffProbe {
   id      String      @id @default(uuid()) @db.Uuid
   name    String      @unique @db.VarChar(64)
-  role    Role        @default(viewer)
+  kind    DiffProbeKind @default(viewer)
   tags    String[]
   meta    Json?
   note    String?     @db.Char(8)
   created DateTime    @default(now()) @db.Timestamptz(3)
-  links   ProbeLink[]
+  links   DiffProbeLink[]
 
-  @@index([role, created])
+  @@index([kind, created])
 }
 
-model ProbeLink {
+model DiffProbeLink {
   probeId String @db.Uuid
   target  String
-  probe   Probe  @relation(fields: [probeId], references: [id], onDelete: Cascade)
+  probe   DiffProbe @relation(fields: [probeId], references: [id], onDelete: Cascade)
 
   @@id([probeId, target])
 }
@@ -264,8 +264,8 @@ model ProbeLink {
     const url = adminDatabaseUrl();
 
     const sql = await diffMigration(url, { migrationsDir, schemaPath });
-    expect(sql).toContain('CREATE TYPE "Role" AS ENUM');
-    expect(sql).toContain('CREATE TABLE "ProbeLink"');
+    expect(sql).toContain('CREATE TYPE "DiffProbeKind" AS ENUM');
+    expect(sql).toContain('CREATE TABLE "DiffProbeLink"');
     expect(sql).toContain("FOREIGN KEY");
 
     await writeMigration(migrationsDir, "29990101000000_probe", sql);
