@@ -60,9 +60,6 @@ RUN groupadd --system --gid 10001 dockfleet \
 # its own location, as in development. Code stays root-owned: the console user can read it, not
 # change it.
 COPY --from=deps /app/ ./
-# The console applies migrations at start with Prisma's schema engine (WebAssembly), which the
-# lockfile lists as a development dependency of the workspace root, so `npm ci --omit=dev` leaves it out.
-COPY --from=builder /app/node_modules/@prisma/schema-engine-wasm node_modules/@prisma/schema-engine-wasm
 COPY --from=builder /app/prisma prisma
 COPY --from=builder /app/apps/web/next.config.ts apps/web/
 COPY --from=builder /app/apps/web/public apps/web/public

@@ -1,6 +1,7 @@
 /** Starts the console: settings, database migrations, the Next.js UI and the API on one port. */
 import { fileURLToPath } from "node:url";
 import next from "next";
+import { issueSetupToken } from "./server/access/setup.ts";
 import { type Config, loadConfig, redactUrl } from "./server/config.ts";
 import { applyMigrations } from "./server/db/migrations.ts";
 import { connectDatabase, disconnectDatabase } from "./server/db.ts";
@@ -24,13 +25,13 @@ async function start(): Promise<void> {
   const db = connectDatabase(config.databaseUrl);
   const ui = next({ dev: config.dev, dir: webDir, hostname: "localhost", port: config.port });
   await ui.prepare();
-  const server = createConsoleServer({
-    config,
-    pingDatabase: () => db.$queryRaw`SELECT 1`,
-    ui: ui.getRequestHandler(),
-  });
+  const server = createConsoleServer({ config, db, ui: ui.getRequestHandler() });
   await listen(server, config.port, config.host);
   console.log(`Dockfleet console listening on ${config.publicUrl} (bound to ${config.host}:${config.port})`);
+  const setupToken = await issueSetupToken(db);
+  if (setupToken) {
+    console.log(`First run: create the first admin at ${config.publicUrl}/setup?token=${setupToken}`);
+  }
 
   const stop = async (signal: string) => {
     console.log(`received ${signal}, shutting down`);

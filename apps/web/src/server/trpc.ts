@@ -1,28 +1,143 @@
-/** The tRPC request context and the procedure builders every domain router is made from. */
-import { initTRPC } from "@trpc/server";
+/**
+ * The tRPC request context and the procedure builders every domain router is made from.
+ * Every procedure declares what it needs in its meta: a permission from access/permissions.ts,
+ * "signed-in" (any user, acting on themselves) or "public". A test enumerates them all.
+ */
+import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
-import { ZodError } from "zod";
+import { ZodError, z } from "zod";
+import type { PrismaClient } from "../generated/prisma/client.ts";
+import type { Actor } from "./access/actor.ts";
+import type { CookiePolicy } from "./access/cookies.ts";
+import type { Permission } from "./access/permissions.ts";
+import { isAllowed, type Target } from "./access/policy.ts";
+import { auditActor, auditTarget } from "./audit/from-request.ts";
+import { recordAudit } from "./audit/service.ts";
+import { DomainError, type DomainErrorCode } from "./errors.ts";
 import type { RequestMeta } from "./http/request-meta.ts";
 
 export interface Context {
+  db: PrismaClient;
   request: RequestMeta;
+  actor: Actor | undefined;
+  cookie: CookiePolicy;
+  /** The console's public base URL, for links handed to people (invites, setup). */
+  publicUrl: string;
+  setCookie(value: string): void;
 }
 
-const t = initTRPC.context<Context>().create({
-  transformer: superjson,
-  errorFormatter({ shape, error }) {
-    // Never leak stack traces or internals to the browser: only code, message and zod field errors.
-    const { stack: _stack, ...data } = shape.data;
-    return {
-      ...shape,
-      message:
-        error.code === "INTERNAL_SERVER_ERROR" ? "internal error (see the console's log)" : shape.message,
-      data: { ...data, zodError: error.cause instanceof ZodError ? error.cause.flatten() : null },
-    };
-  },
+export type Requirement = Permission | "signed-in" | "public";
+export interface Meta {
+  requires: Requirement;
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    transformer: superjson,
+    errorFormatter({ shape, error }) {
+      // Never leak stack traces or internals to the browser: only code, message and zod field errors.
+      const { stack: _stack, ...data } = shape.data;
+      const internal = error.code === "INTERNAL_SERVER_ERROR";
+      return {
+        ...shape,
+        message: internal ? "internal error (see the console's log)" : shape.message,
+        data: { ...data, zodError: error.cause instanceof ZodError ? z.flattenError(error.cause) : null },
+      };
+    },
+  });
+
+const trpcCodes: Record<DomainErrorCode, TRPCError["code"]> = {
+  invalid: "BAD_REQUEST",
+  unauthorized: "UNAUTHORIZED",
+  forbidden: "FORBIDDEN",
+  not_found: "NOT_FOUND",
+  conflict: "CONFLICT",
+  rate_limited: "TOO_MANY_REQUESTS",
+  unavailable: "SERVICE_UNAVAILABLE",
+};
+
+/** Services throw DomainError (they never import tRPC); here it becomes the matching tRPC error. */
+const domainErrors = t.middleware(async ({ next, path }) => {
+  const result = await next();
+  if (result.ok) return result;
+  const cause = result.error.cause;
+  if (cause instanceof DomainError) {
+    throw new TRPCError({ code: trpcCodes[cause.code], message: cause.message, cause });
+  }
+  if (result.error.code === "INTERNAL_SERVER_ERROR")
+    console.error(`[trpc] ${path} failed:`, result.error.cause);
+  return result;
 });
+
+/** Every state-changing call, and every denied attempt, leaves an audit record. */
+const audited = t.middleware(async ({ ctx, type, path, meta, getRawInput, next }) => {
+  const result = await next();
+  const denied = !result.ok && (result.error.code === "FORBIDDEN" || result.error.code === "UNAUTHORIZED");
+  if (type !== "mutation" && !denied) return result;
+  const input = await getRawInput().catch(() => undefined);
+  await recordAudit(ctx.db, {
+    actor: auditActor(ctx.actor),
+    action: path,
+    ...auditTarget(input),
+    result: result.ok ? "ok" : denied ? "denied" : "error",
+    detail: {
+      requires: meta?.requires,
+      ...(result.ok ? {} : { code: result.error.code, message: result.error.message }),
+    },
+    ip: ctx.request.ip,
+  }).catch((error: unknown) => console.error(`[audit] could not record ${path}:`, error));
+  return result;
+});
+
+const base = t.procedure.use(audited).use(domainErrors);
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-/** A procedure anyone may call, signed in or not (health, login, first-run setup). */
-export const publicProcedure = t.procedure;
+
+/** Anyone, signed in or not: health, sign-in, first-run setup, invite acceptance. */
+export const publicProcedure = base.meta({ requires: "public" });
+
+const requireActor = t.middleware(({ ctx, next }) => {
+  if (!ctx.actor) throw new TRPCError({ code: "UNAUTHORIZED", message: "sign in first" });
+  return next({ ctx: { actor: ctx.actor } });
+});
+
+/** Any signed-in user acting on their own account (profile, password, own tokens). */
+export const signedInProcedure = base.meta({ requires: "signed-in" }).use(requireActor);
+
+function deny(permission: Permission, where: string): never {
+  throw new TRPCError({ code: "FORBIDDEN", message: `you lack ${permission} on ${where}` });
+}
+
+/** A fleet-wide action; allowed only by a fleet-scoped grant carrying `permission`. */
+export function fleetProcedure(permission: Permission) {
+  const target: Target = { kind: "fleet" };
+  return base
+    .meta({ requires: permission })
+    .use(requireActor)
+    .use(({ ctx, next }) => {
+      if (!isAllowed(ctx.actor.grants, permission, target)) deny(permission, "the fleet");
+      return next();
+    });
+}
+
+/**
+ * An action on one host: reads `hostId` from the input, loads the host, checks the grant on the
+ * host's group and puts the host in the context. Handlers add their own input fields after it.
+ */
+export function hostProcedure(permission: Permission) {
+  return base
+    .meta({ requires: permission })
+    .use(requireActor)
+    .input(z.object({ hostId: z.string().min(1) }))
+    .use(async ({ ctx, input, next }) => {
+      const host = await ctx.db.host.findUnique({ where: { id: input.hostId } });
+      if (!host) throw new TRPCError({ code: "NOT_FOUND", message: `no host ${input.hostId}` });
+      if (!isAllowed(ctx.actor.grants, permission, { kind: "host", hostGroupId: host.hostGroupId })) {
+        deny(permission, `host ${host.name}`);
+      }
+      return next({ ctx: { host } });
+    });
+}

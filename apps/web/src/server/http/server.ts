@@ -1,17 +1,23 @@
-/** The console's one HTTP server: health, the tRPC API, then the Next.js UI for everything else. */
+/** The console's one HTTP server: health, the tRPC API, the audit CSV, then the Next.js UI. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import type { PrismaClient } from "../../generated/prisma/client.ts";
+import { resolveActor } from "../access/actor.ts";
+import { sessionCookiePolicy } from "../access/cookies.ts";
+import { serveAuditCsv } from "../audit/csv-route.ts";
 import type { Config } from "../config.ts";
 import { checkHealth } from "../health/service.ts";
 import { appRouter } from "../router.ts";
+import type { Context } from "../trpc.ts";
 import { isSameOrigin } from "./origin.ts";
 import { requestMeta } from "./request-meta.ts";
+import { sendError, sendJson } from "./respond.ts";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
 export interface ServerDeps {
   config: Config;
-  pingDatabase: () => Promise<unknown>;
+  db: PrismaClient;
   /** Next.js's request handler for the UI. */
   ui: Handler;
 }
@@ -22,38 +28,46 @@ const securityHeaders: Record<string, string> = {
   "Referrer-Policy": "same-origin",
 };
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "Content-Type": "application/json", "Cache-Control": "no-store" });
-  res.end(JSON.stringify(body));
-}
-
-export function createConsoleServer({ config, pingDatabase, ui }: ServerDeps): Server {
+export function createConsoleServer({ config, db, ui }: ServerDeps): Server {
+  const cookie = sessionCookiePolicy(config.publicUrl);
+  const createContext = async (req: IncomingMessage, res: ServerResponse): Promise<Context> => {
+    const request = requestMeta(req);
+    return {
+      db,
+      request,
+      actor: await resolveActor(db, request, cookie),
+      cookie,
+      publicUrl: config.publicUrl,
+      setCookie: (value) => res.appendHeader("Set-Cookie", value),
+    };
+  };
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/api/trpc/",
-    createContext: ({ req }) => ({ request: requestMeta(req) }),
+    createContext: ({ req, res }) => createContext(req, res),
   });
 
   return createServer(async (req, res) => {
     for (const [name, value] of Object.entries(securityHeaders)) res.setHeader(name, value);
-    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    const url = new URL(req.url ?? "/", "http://console");
     try {
-      if (path === "/api/health") {
-        const health = await checkHealth(pingDatabase);
+      if (url.pathname === "/api/health") {
+        const health = await checkHealth(() => db.$queryRaw`SELECT 1`);
         return sendJson(res, health.status === "ok" ? 200 : 503, health);
       }
-      if (path.startsWith("/api/trpc/")) {
-        if (req.method !== "GET" && !isSameOrigin(req, config.publicUrl)) {
-          return sendJson(res, 403, {
-            error: { code: "FORBIDDEN", message: "cross-origin request refused" },
-          });
+      if (url.pathname.startsWith("/api/")) {
+        // Browsers send Origin on cross-site requests: refuse any that is not ours, for every method.
+        if (!isSameOrigin(req, config.publicUrl)) {
+          return sendError(res, 403, "FORBIDDEN", "cross-origin request refused");
         }
-        return trpc(req, res);
+        if (url.pathname.startsWith("/api/trpc/")) return trpc(req, res);
+        if (url.pathname === "/api/audit.csv") return serveAuditCsv(await createContext(req, res), url, res);
+        return sendError(res, 404, "NOT_FOUND", `no API at ${url.pathname}`);
       }
       await ui(req, res);
     } catch (error) {
-      console.error(`[http] ${req.method} ${path} failed:`, error);
-      if (!res.headersSent) sendJson(res, 500, { error: { code: "INTERNAL", message: "internal error" } });
+      console.error(`[http] ${req.method} ${url.pathname} failed:`, error);
+      if (!res.headersSent) sendError(res, 500, "INTERNAL", "internal error");
       else res.end();
     }
   });

@@ -1,0 +1,54 @@
+/** Starts the console's real HTTP server on a fresh test database, for API integration tests. */
+import type { AddressInfo } from "node:net";
+import type { PrismaClient } from "../../generated/prisma/client.ts";
+import { issueSetupToken } from "../access/setup.ts";
+import { loadConfig } from "../config.ts";
+import { createTestDatabase } from "../db/testing.ts";
+import { createConsoleServer, listen } from "../http/server.ts";
+import { ApiClient } from "./api-client.ts";
+
+export interface TestConsole {
+  url: string;
+  db: PrismaClient;
+  client(options?: ConstructorParameters<typeof ApiClient>[1]): ApiClient;
+  /** Creates the first admin through the real setup flow and returns their signed-in client. */
+  admin(): Promise<ApiClient>;
+  stop(): Promise<void>;
+}
+
+export const adminEmail = "admin@dockfleet.test";
+export const testPassword = "correct horse battery staple";
+
+export async function startTestConsole(): Promise<TestConsole> {
+  const database = await createTestDatabase();
+  // The UI is not under test here: anything outside /api answers 404.
+  const ui = (_req: unknown, res: import("node:http").ServerResponse) => {
+    res.statusCode = 404;
+    res.end();
+  };
+  const bootConfig = loadConfig({ DATABASE_URL: database.url, PORT: "3000" });
+  const server = createConsoleServer({ config: bootConfig, db: database.prisma, ui });
+  await listen(server, 0, "127.0.0.1");
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    db: database.prisma,
+    client: (options) => new ApiClient(url, options),
+    async admin() {
+      const token = await issueSetupToken(database.prisma);
+      const client = new ApiClient(url);
+      await client.must("mutate", "auth.setup", {
+        token,
+        email: adminEmail,
+        name: "Admin",
+        password: testPassword,
+      });
+      return client;
+    },
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await database.drop();
+    },
+  };
+}
