@@ -1,7 +1,9 @@
 import { defineConfig } from "@playwright/test";
 
 /** Port of the console the specs drive; `e2e/serve.ts` starts it on a fresh database. */
-export const e2ePort = Number(process.env.DOCKFLEET_E2E_PORT ?? 3100);
+const port = Number(process.env.DOCKFLEET_E2E_PORT ?? 3100);
+/** The first admin's signed-in browser state, written by the setup project. */
+export const adminState = "e2e/.state/admin.json";
 
 export default defineConfig({
   testDir: "specs",
@@ -12,7 +14,7 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   retries: 0,
   use: {
-    baseURL: `http://localhost:${e2ePort}`,
+    baseURL: `http://localhost:${port}`,
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
     launchOptions: {
@@ -29,10 +31,14 @@ export default defineConfig({
       ],
     },
   },
+  projects: [
+    { name: "setup", testMatch: /first-run\.setup\.ts/ },
+    { name: "console", dependencies: ["setup"], use: { storageState: adminState } },
+  ],
   webServer: {
     command: "npx tsx e2e/serve.ts",
     cwd: "..",
-    url: `http://localhost:${e2ePort}/api/health`,
+    url: `http://localhost:${port}/api/health`,
     reuseExistingServer: false,
     timeout: 120_000,
     stdout: "pipe",

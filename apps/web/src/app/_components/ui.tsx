@@ -1,5 +1,13 @@
 /** The console's small set of styled building blocks, so pages stay about their content. */
-import type { ButtonHTMLAttributes, InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from "react";
+import {
+  type ButtonHTMLAttributes,
+  cloneElement,
+  type InputHTMLAttributes,
+  type ReactElement,
+  type ReactNode,
+  type SelectHTMLAttributes,
+  useId,
+} from "react";
 
 const buttonStyles = {
   primary: "bg-sky-600 text-white hover:bg-sky-500 disabled:bg-sky-900 disabled:text-sky-300",
@@ -21,14 +29,25 @@ export function Button({
   );
 }
 
-export function Field({ label, hint, children }: { label: string; hint?: string; children: ReactNode }) {
+/** A label above its one control; the label is tied to the control by id so its name is exactly `label`. */
+export function Field({
+  label,
+  hint,
+  children,
+}: {
+  label: string;
+  hint?: string;
+  children: ReactElement<{ id?: string }>;
+}) {
+  const id = useId();
   return (
-    // biome-ignore lint/a11y/noLabelWithoutControl: the control arrives as children, inside the label
-    <label className="block space-y-1">
-      <span className="text-sm font-medium text-zinc-300">{label}</span>
-      {children}
+    <div className="space-y-1">
+      <label htmlFor={id} className="block text-sm font-medium text-zinc-300">
+        {label}
+      </label>
+      {cloneElement(children, { id })}
       {hint && <span className="block text-xs text-zinc-500">{hint}</span>}
-    </label>
+    </div>
   );
 }
 
