@@ -6,3 +6,4 @@ export * from "./errors.ts";
 export * from "./logs.ts";
 export * from "./stats.ts";
 export * from "./volumes.ts";
+export * from "./containers.ts";
