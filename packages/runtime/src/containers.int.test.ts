@@ -265,7 +265,8 @@ async function tarOf(files: Record<string, string>): Promise<Readable> {
   const pack = tar.pack();
   for (const [name, text] of Object.entries(files)) pack.entry({ name }, text);
   pack.finalize();
-  return pack;
+  // tar-stream's Pack is a streamx Readable: pipe-compatible, typed apart from node's.
+  return pack as unknown as Readable;
 }
 
 async function untar(stream: Readable): Promise<Record<string, string>> {
