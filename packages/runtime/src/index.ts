@@ -7,3 +7,4 @@ export * from "./logs.ts";
 export * from "./stats.ts";
 export * from "./volumes.ts";
 export * from "./containers.ts";
+export * from "./system.ts";
