@@ -8,3 +8,4 @@ export * from "./stats.ts";
 export * from "./volumes.ts";
 export * from "./containers.ts";
 export * from "./system.ts";
+export * from "./events.ts";
