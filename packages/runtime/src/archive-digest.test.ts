@@ -1,9 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
 import { Readable, Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+
 import { gunzipSync } from "node:zlib";
 import tar from "tar-stream";
 import { describe, expect, it } from "vitest";
 import { gzipAndHash, hashStream } from "./archive-digest.ts";
+import { ParallelGzip } from "./archive-gzip.ts";
 import { RootEntryTap } from "./archive-root.ts";
 import { parseGoTime } from "./volume-clear.ts";
 
@@ -43,6 +46,24 @@ describe("gzipAndHash", () => {
   it("fails when the sink fails", async () => {
     const sink = new Writable({ write: (_c, _e, done) => done(new Error("disk full")) });
     await expect(gzipAndHash(Readable.from([Buffer.alloc(10)]), sink)).rejects.toThrow("disk full");
+  });
+});
+
+describe("ParallelGzip", () => {
+  it("writes multi-member gzip that gunzips to the input, in order, also when empty", async () => {
+    const input = Buffer.concat([randomBytes(700_000), Buffer.alloc(2_500_000, "b"), randomBytes(123)]);
+    for (const [blockSize, concurrency] of [
+      [64 * 1024, 1],
+      [100_000, 3],
+      [1024 * 1024, 2],
+    ] as const) {
+      const { sink, data } = collect();
+      await pipeline(chunked(input), new ParallelGzip({ blockSize, concurrency }), sink);
+      expect(gunzipSync(data()).equals(input)).toBe(true);
+    }
+    const { sink, data } = collect();
+    await pipeline(Readable.from([]), new ParallelGzip(), sink);
+    expect(gunzipSync(data()).length).toBe(0);
   });
 });
 

@@ -2,7 +2,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { type Readable, Transform, type TransformCallback, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGzip, type ZlibOptions } from "node:zlib";
+import { ParallelGzip } from "./archive-gzip.ts";
 
 export interface Digest {
   /** Lowercase hex sha256 of the bytes that passed. */
@@ -47,18 +47,20 @@ export interface GzipDigest {
 
 /**
  * Streams `source` through gzip into `sink`, hashing both sides on the way; resolves once the
- * sink has finished. Nothing is held in memory beyond the streams' buffers.
+ * sink has finished. Nothing is held in memory beyond the streams' buffers and a few 1 MiB blocks
+ * being compressed (multi-member gzip, see archive-gzip.ts).
+
  */
 export async function gzipAndHash(
   source: Readable,
   sink: Writable,
-  options: { level?: number; signal?: AbortSignal } = {},
+  options: { level?: number; concurrency?: number; signal?: AbortSignal } = {},
 ): Promise<GzipDigest> {
   const input = new HashTap();
   const output = new HashTap();
   // Level 6 is gzip's own default; tar -cz uses it too, so the bench compares like with like.
-  const zlib: ZlibOptions = { level: options.level ?? 6 };
-  await pipeline(source, input, createGzip(zlib), output, sink, { signal: options.signal });
+  const gzip = new ParallelGzip({ level: options.level ?? 6, concurrency: options.concurrency });
+  await pipeline(source, input, gzip, output, sink, { signal: options.signal });
   return { gzip: output.digest(), input: input.digest() };
 }
 
