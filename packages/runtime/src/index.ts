@@ -9,3 +9,4 @@ export * from "./volumes.ts";
 export * from "./containers.ts";
 export * from "./system.ts";
 export * from "./events.ts";
+export * from "./exec.ts";
