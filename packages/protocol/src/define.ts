@@ -1,0 +1,46 @@
+/** How a command is declared: a unary command answers once; a stream command sends chunks until it ends. */
+import { z } from "zod";
+
+export interface UnaryCommand<I extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
+  kind: "unary";
+  input: I;
+  result: R;
+  /** How long the console waits by default before the command is cancelled on both ends. */
+  defaultTimeoutMs: number;
+  description: string;
+}
+
+/**
+ * A stream: items travel in chunks (`{ items, dropped }`), each acknowledged before the next is sent,
+ * so a slow consumer slows the agent. When the agent's buffer is full, `overflow` decides: `pause`
+ * stops reading the source (nothing is lost: logs, events), `drop-oldest` drops and counts (stats).
+ */
+export interface StreamCommand<
+  I extends z.ZodType = z.ZodType,
+  Item extends z.ZodType = z.ZodType,
+  R extends z.ZodType = z.ZodType,
+> {
+  kind: "stream";
+  input: I;
+  item: Item;
+  chunk: z.ZodObject<{ items: z.ZodArray<Item>; dropped: z.ZodNumber }>;
+  /** What the agent answers when the stream ends by itself (e.g. the container stopped). */
+  result: R;
+  overflow: "pause" | "drop-oldest";
+  description: string;
+}
+
+export type Command = UnaryCommand | StreamCommand;
+
+export function unary<I extends z.ZodType, R extends z.ZodType>(
+  spec: Omit<UnaryCommand<I, R>, "kind" | "defaultTimeoutMs"> & { defaultTimeoutMs?: number },
+): UnaryCommand<I, R> {
+  return { kind: "unary", defaultTimeoutMs: 30_000, ...spec };
+}
+
+export function stream<I extends z.ZodType, Item extends z.ZodType, R extends z.ZodType>(
+  spec: Omit<StreamCommand<I, Item, R>, "kind" | "chunk">,
+): StreamCommand<I, Item, R> {
+  const chunk = z.object({ items: z.array(spec.item), dropped: z.number().int().min(0) });
+  return { kind: "stream", chunk, ...spec };
+}

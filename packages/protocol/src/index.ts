@@ -1,0 +1,9 @@
+/** @dockfleet/protocol — the link's messages between console and agent; the only place wire shapes live. */
+
+export * from "./agent-api.ts";
+export { ContainerRefSchema } from "./commands/containers.ts";
+export * from "./commands.ts";
+export * from "./define.ts";
+export * from "./envelope.ts";
+export * from "./errors.ts";
+export * from "./version.ts";
