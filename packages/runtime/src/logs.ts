@@ -2,6 +2,7 @@
  * Container logs: tail, follow, since/until, stdout and stderr apart, TTY containers, many containers
  * merged by time, and resume from a cursor with no lost and no duplicated line.
  */
+import { setMaxListeners } from "node:events";
 import type { IncomingMessage } from "node:http";
 import { z } from "zod";
 import type { DockerClient } from "./client.ts";
@@ -204,6 +205,8 @@ class MergedReader implements MergedLogReader {
     this.targets = await Promise.all(this.refs.map((ref) => resolveTarget(this.client, ref)));
     const stop = new AbortController();
     const signal = this.signal ? AbortSignal.any([this.signal, stop.signal]) : stop.signal;
+    // Every container's request listens on this one signal: many listeners are expected here.
+    setMaxListeners(this.targets.length * 2 + 10, signal);
     // The backlog is read up to one instant and merged exactly by time; live lines after it are
     // merged as they arrive, each container continuing from its own cursor.
     const until = this.options.until ?? nanosToTimestamp(BigInt(Date.now()) * 1_000_000n);

@@ -2,6 +2,7 @@
  * Resource usage of every running container of a host, cheaply: one quick one-shot read per
  * container, in parallel with a bound, CPU % computed against our own previous sample.
  */
+import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { compareApiVersions, type DockerClient } from "./client.ts";
@@ -121,11 +122,14 @@ export class StatsSampler {
 
   /** Samples every running (or paused) container of the host. */
   async sweep(signal?: AbortSignal): Promise<StatsSweep> {
+    // One signal for the whole sweep, listened to by every read in flight.
+    const sweepSignal = signal ? AbortSignal.any([signal]) : undefined;
+    if (sweepSignal) setMaxListeners(this.concurrency + 10, sweepSignal);
     const listed = await engineCall("list running containers", () =>
       this.client.docker.listContainers({ filters: { status: ["running", "paused"] }, abortSignal: signal }),
     );
     const ids = listed.map((container) => container.Id);
-    const results = await mapBounded(ids, this.concurrency, (id) => this.sample(id, signal));
+    const results = await mapBounded(ids, this.concurrency, (id) => this.sample(id, sweepSignal));
     this.forgetAllBut(new Set(ids));
     const sweep: StatsSweep = { samples: [], failures: [] };
     results.forEach((result, index) => {
