@@ -11,7 +11,7 @@ import type { Actor } from "./access/actor.ts";
 import type { CookiePolicy } from "./access/cookies.ts";
 import type { Permission } from "./access/permissions.ts";
 import { isAllowed, type Target } from "./access/policy.ts";
-import { auditActor, auditTarget } from "./audit/from-request.ts";
+import { auditActor, auditInput, auditTarget } from "./audit/from-request.ts";
 import { recordAudit } from "./audit/service.ts";
 import { DomainError, type DomainErrorCode } from "./errors.ts";
 import type { RequestMeta } from "./http/request-meta.ts";
@@ -84,6 +84,7 @@ const audited = t.middleware(async ({ ctx, type, path, meta, getRawInput, next }
     result: result.ok ? "ok" : denied ? "denied" : "error",
     detail: {
       requires: meta?.requires,
+      input: auditInput(input),
       ...(result.ok ? {} : { code: result.error.code, message: result.error.message }),
     },
     ip: ctx.request.ip,

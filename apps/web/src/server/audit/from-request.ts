@@ -32,3 +32,18 @@ export function auditTarget(input: unknown): Pick<AuditEntry, "target" | "hostId
   }
   return { hostId };
 }
+
+// Keys whose values never enter the audit log.
+const secretKey = /password|token|secret|key|credential/i;
+
+/** The call's input with secrets replaced, so the log says what was asked without holding credentials. */
+export function auditInput(input: unknown): unknown {
+  if (Array.isArray(input)) return input.map(auditInput);
+  if (!input || typeof input !== "object") return input;
+  return Object.fromEntries(
+    Object.entries(input as Record<string, unknown>).map(([key, value]) => [
+      key,
+      secretKey.test(key) ? "[redacted]" : auditInput(value),
+    ]),
+  );
+}

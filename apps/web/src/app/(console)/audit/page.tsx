@@ -14,6 +14,16 @@ import {
 } from "../../_components/ui.tsx";
 
 type Result = "ok" | "denied" | "error";
+
+/** A short "key=value" summary of what the call asked for (secrets were redacted when recorded). */
+function inputSummary(detail: unknown): string {
+  const input = (detail as { input?: unknown } | null)?.input;
+  if (!input || typeof input !== "object") return "";
+  return Object.entries(input)
+    .filter(([, value]) => value !== null && typeof value !== "object")
+    .map(([key, value]) => `${key}=${String(value)}`)
+    .join(" ");
+}
 const tones = { ok: "good", denied: "bad", error: "warn" } as const;
 
 export default function AuditPage() {
