@@ -2,11 +2,12 @@
 
 export * from "./archives.ts";
 export * from "./client.ts";
-export * from "./errors.ts";
-export * from "./logs.ts";
-export * from "./stats.ts";
-export * from "./volumes.ts";
 export * from "./containers.ts";
-export * from "./system.ts";
+export * from "./errors.ts";
 export * from "./events.ts";
 export * from "./exec.ts";
+export * from "./logs.ts";
+export * from "./networks.ts";
+export * from "./stats.ts";
+export * from "./system.ts";
+export * from "./volumes.ts";
