@@ -144,6 +144,8 @@ class ContainerLogReader implements LogReader {
     const filter = new ResumeFilter(this.options.cursor);
     try {
       for await (const parsed of parseBody(body, target.tty)) {
+        // Lines already parsed from the last chunk are not delivered once the caller has stopped.
+        if (this.signal?.aborted) return;
         if (!filter.accept(parsed.timestamp)) continue;
         this.cursor = advanceCursor(this.cursor, parsed.timestamp);
         yield { containerId: target.id, ...parsed };
