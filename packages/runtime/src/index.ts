@@ -10,4 +10,5 @@ export * from "./logs.ts";
 export * from "./networks.ts";
 export * from "./stats.ts";
 export * from "./system.ts";
+export * from "./topology.ts";
 export * from "./volumes.ts";
