@@ -31,9 +31,18 @@ function dockerLogs(id: string): Promise<number> {
   });
 }
 
-async function ours(client: Awaited<ReturnType<typeof connect>>, id: string): Promise<number> {
+type Client = Awaited<ReturnType<typeof connect>>;
+
+async function ours(client: Client, id: string): Promise<number> {
   let count = 0;
   for await (const _ of containerLogs(client, id, { tail: "all" })) count++;
+  return count;
+}
+
+/** The same read a batch per chunk, the way the agent ships log chunks. */
+async function oursBatched(client: Client, id: string): Promise<number> {
+  let count = 0;
+  for await (const batch of containerLogs(client, id, { tail: "all" }).batches()) count += batch.length;
   return count;
 }
 
@@ -43,26 +52,34 @@ const [id] = await startBenchContainers(client, 1, script);
 try {
   await client.docker.getContainer(id as string).wait();
   const oursMs: number[] = [];
+  const batchedMs: number[] = [];
   const cliMs: number[] = [];
   for (let round = 0; round < rounds; round++) {
     const a = await timed(() => ours(client, id as string));
     const b = await timed(() => dockerLogs(id as string));
-    if (a.value !== lines || b.value !== lines)
-      throw new Error(`read ${a.value} / ${b.value} of ${lines} lines`);
+    const c = await timed(() => oursBatched(client, id as string));
+    if (a.value !== lines || b.value !== lines || c.value !== lines) {
+      throw new Error(`read ${a.value} / ${b.value} / ${c.value} of ${lines} lines`);
+    }
     oursMs.push(a.ms);
+    batchedMs.push(c.ms);
     cliMs.push(b.ms);
   }
   const oursRate = lines / (median(oursMs) / 1000);
   const cliRate = lines / (median(cliMs) / 1000);
+  const batchedRate = lines / (median(batchedMs) / 1000);
   await writeResult("logs", {
     lines,
     rounds,
     oursLinesPerSec: Math.round(oursRate),
     dockerLogsLinesPerSec: Math.round(cliRate),
     ratio: Number((oursRate / cliRate).toFixed(2)),
+    oursBatchedLinesPerSec: Math.round(batchedRate),
+    batchedRatio: Number((batchedRate / cliRate).toFixed(2)),
   });
   console.log(
-    `log read of ${lines} lines: ours ${Math.round(oursRate)} lines/s, docker logs ${Math.round(cliRate)} lines/s → ${(oursRate / cliRate).toFixed(2)}×`,
+    `log read of ${lines} lines: ours ${Math.round(oursRate)} lines/s (${(oursRate / cliRate).toFixed(2)}×), ` +
+      `batched ${Math.round(batchedRate)} lines/s (${(batchedRate / cliRate).toFixed(2)}×), docker logs ${Math.round(cliRate)} lines/s`,
   );
 } finally {
   await removeBenchContainers(client, [id as string]);

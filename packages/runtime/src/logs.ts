@@ -64,6 +64,8 @@ export type MergedLogsOptions = z.input<typeof MergedLogsOptionsSchema>;
 /** A log read: iterate it once; `cursor` always names the last line handed to the consumer. */
 export interface LogReader extends AsyncIterable<LogLine> {
   readonly cursor: LogCursor | undefined;
+  /** The same read a batch of lines at a time (cheaper per line), instead of line by line. */
+  batches(): AsyncIterable<LogLine[]>;
 }
 
 export interface MergedLogReader extends AsyncIterable<LogLine> {
@@ -101,24 +103,31 @@ export function logsQuery(options: ParsedOptions): Record<string, string | numbe
   };
 }
 
-/** Parsed lines of one response body; the consumer's pace drives the socket (backpressure). */
-async function* parseBody(body: IncomingMessage, tty: boolean): AsyncGenerator<ParsedLine> {
+/**
+ * Parsed lines of one response body, a batch per chunk read (fewer async steps per line). The
+ * consumer's pace drives the socket: nothing is read ahead of what it asks for (backpressure).
+ */
+async function* parseBody(body: IncomingMessage, tty: boolean): AsyncGenerator<ParsedLine[]> {
   if (tty) {
     const parser = new RawLineParser();
-    for await (const chunk of body) yield* parser.push(chunk as Buffer);
-    yield* parser.flush();
+    for await (const chunk of body) yield parser.push(chunk as Buffer);
+    yield parser.flush();
     return;
   }
   const demuxer = new FrameDemuxer();
   const parser = new FrameLineParser();
   for await (const chunk of body) {
-    for (const frame of demuxer.push(chunk as Buffer)) yield* parser.push(frame);
+    const lines: ParsedLine[] = [];
+    for (const frame of demuxer.push(chunk as Buffer)) {
+      for (const line of parser.push(frame)) lines.push(line);
+    }
+    yield lines;
   }
-  yield* parser.flush();
+  yield parser.flush();
 }
 
 class ContainerLogReader implements LogReader {
-  cursor: LogCursor | undefined;
+  private last: LogCursor | undefined;
 
   constructor(
     private readonly client: DockerClient,
@@ -126,10 +135,40 @@ class ContainerLogReader implements LogReader {
     private readonly options: ParsedOptions,
     private readonly signal?: AbortSignal,
   ) {
-    this.cursor = options.cursor;
+    this.last = options.cursor && { ...options.cursor };
+  }
+
+  get cursor(): LogCursor | undefined {
+    return this.last && { ...this.last };
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<LogLine> {
+    for await (const batch of this.read()) {
+      for (const line of batch) {
+        // Lines already parsed from the last chunk are not delivered once the caller has stopped.
+        if (this.signal?.aborted) return;
+        this.deliver(line.timestamp);
+        yield line;
+      }
+    }
+  }
+
+  /** The same lines a batch per chunk; the cursor covers each batch as it is handed over. */
+  async *batches(): AsyncGenerator<LogLine[]> {
+    for await (const batch of this.read()) {
+      if (this.signal?.aborted) return;
+      if (batch.length === 0) continue;
+      for (const line of batch) this.deliver(line.timestamp);
+      yield batch;
+    }
+  }
+
+  private deliver(timestamp: string): void {
+    if (this.last && this.last.timestamp === timestamp) this.last.linesAtTimestamp++;
+    else this.last = { timestamp, linesAtTimestamp: 1 };
+  }
+
+  private async *read(): AsyncGenerator<LogLine[]> {
     const target =
       typeof this.target === "string" ? await resolveTarget(this.client, this.target) : this.target;
     const what = `logs of container "${target.name}"`;
@@ -144,11 +183,11 @@ class ContainerLogReader implements LogReader {
     const filter = new ResumeFilter(this.options.cursor);
     try {
       for await (const parsed of parseBody(body, target.tty)) {
-        // Lines already parsed from the last chunk are not delivered once the caller has stopped.
-        if (this.signal?.aborted) return;
-        if (!filter.accept(parsed.timestamp)) continue;
-        this.cursor = advanceCursor(this.cursor, parsed.timestamp);
-        yield { containerId: target.id, ...parsed };
+        const lines: LogLine[] = [];
+        for (const line of parsed) {
+          if (filter.accept(line.timestamp)) lines.push({ containerId: target.id, ...line });
+        }
+        yield lines;
       }
     } catch (error) {
       // Aborting is how a caller stops following: end quietly, the cursor says where we were.
