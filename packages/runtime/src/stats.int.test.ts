@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
+import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DockerClient } from "./client.ts";
 import { isRuntimeError } from "./errors.ts";
@@ -112,6 +113,11 @@ describe("stats", () => {
     expect(ids(sweeps[2] as StatsSweep)).toContain(a.id);
     expect(ids(sweeps[2] as StatsSweep)).not.toContain(b.id);
     expect(sweeps[1]?.samples.find((s) => s.containerId === a.id)?.cpuPercent).not.toBeNull();
+  });
+
+  it("reports a closed socket as unreachable", async () => {
+    const closed = { ...client, docker: new Docker({ socketPath: "/tmp/dftest-no-such-docker.sock" }) };
+    await expect(new StatsSampler(closed).sweep()).rejects.toSatisfy((e) => isRuntimeError(e, "unreachable"));
   });
 
   it("names unknown and stopped containers", async () => {
