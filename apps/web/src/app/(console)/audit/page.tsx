@@ -108,6 +108,12 @@ export default function AuditPage() {
             <td className="px-4 py-2 font-mono text-xs">{event.action}</td>
             <td className="px-4 py-2 text-zinc-300">
               {event.targetType ? `${event.targetType} ${event.targetId}` : "—"}
+              <div
+                className="max-w-md truncate font-mono text-xs text-zinc-500"
+                title={inputSummary(event.detail)}
+              >
+                {inputSummary(event.detail)}
+              </div>
             </td>
             <td className="px-4 py-2">
               <Badge tone={tones[event.result as Result] ?? "neutral"}>{event.result}</Badge>
