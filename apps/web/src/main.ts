@@ -1,4 +1,5 @@
 /** Starts the console: settings, database migrations, the Next.js UI and the API on one port. */
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import next from "next";
 import { issueSetupToken } from "./server/access/setup.ts";
@@ -6,6 +7,8 @@ import { type Config, loadConfig, redactUrl } from "./server/config.ts";
 import { applyMigrations } from "./server/db/migrations.ts";
 import { connectDatabase, disconnectDatabase } from "./server/db.ts";
 import { createConsoleServer, listen } from "./server/http/server.ts";
+import { configureOnboarding } from "./server/onboarding/settings.ts";
+import { loadOrCreateMasterKey } from "./server/secrets/master-key.ts";
 
 const webDir = fileURLToPath(new URL("..", import.meta.url));
 const migrationsDir = fileURLToPath(new URL("../../../prisma/migrations", import.meta.url));
@@ -23,6 +26,13 @@ async function start(): Promise<void> {
   const config = loadConfig();
   await migrate(config);
   const db = connectDatabase(config.databaseUrl);
+  configureOnboarding(db, {
+    masterKey: await loadOrCreateMasterKey(config.dataDir),
+    nodeBinary: process.execPath,
+    agentBundle: path.join(webDir, "../agent/dist/agent.cjs"),
+    consoleUrl: config.publicUrl,
+    onlineTimeoutMs: 90_000,
+  });
   const ui = next({ dev: config.dev, dir: webDir, hostname: "localhost", port: config.port });
   await ui.prepare();
   const server = createConsoleServer({ config, db, ui: ui.getRequestHandler() });

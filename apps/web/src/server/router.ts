@@ -3,6 +3,7 @@ import { authRouter } from "./access/router.ts";
 import { auditRouter } from "./audit/router.ts";
 import { grantsRouter } from "./grants/router.ts";
 import { hostsRouter } from "./hosts/router.ts";
+import { onboardingRouter } from "./onboarding/router.ts";
 import { systemRouter } from "./system/router.ts";
 import { teamsRouter } from "./teams/router.ts";
 import { tokensRouter } from "./tokens/router.ts";
@@ -17,6 +18,7 @@ export const appRouter = router({
   grants: grantsRouter,
   tokens: tokensRouter,
   hosts: hostsRouter,
+  onboarding: onboardingRouter,
   audit: auditRouter,
 });
 

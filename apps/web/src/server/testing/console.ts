@@ -1,10 +1,13 @@
 /** Starts the console's real HTTP server on a fresh test database, for API integration tests. */
+import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { issueSetupToken } from "../access/setup.ts";
 import { loadConfig } from "../config.ts";
 import { createTestDatabase } from "../db/testing.ts";
 import { createConsoleServer, listen } from "../http/server.ts";
+import { configureOnboarding } from "../onboarding/settings.ts";
 import { ApiClient } from "./api-client.ts";
 
 export interface TestConsole {
@@ -19,7 +22,17 @@ export interface TestConsole {
 export const adminEmail = "admin@dockfleet.test";
 export const testPassword = "correct horse battery staple";
 
-export async function startTestConsole(): Promise<TestConsole> {
+export interface TestConsoleOptions {
+  /** Address to listen on; lab hosts reach the console on the lab bridge, so their tests use 0.0.0.0. */
+  listenHost?: string;
+  /** The console URL onboarded agents dial (default: the listening URL). */
+  agentConsoleUrl?: (port: number) => string;
+}
+
+/** The agent bundle built by `npm run build`. */
+export const agentBundlePath = fileURLToPath(new URL("../../../../agent/dist/agent.cjs", import.meta.url));
+
+export async function startTestConsole(options: TestConsoleOptions = {}): Promise<TestConsole> {
   const database = await createTestDatabase();
   // The UI is not under test here: anything outside /api answers 404.
   const ui = (_req: unknown, res: import("node:http").ServerResponse) => {
@@ -28,8 +41,16 @@ export async function startTestConsole(): Promise<TestConsole> {
   };
   const bootConfig = loadConfig({ DATABASE_URL: database.url, PORT: "3000" });
   const server = createConsoleServer({ config: bootConfig, db: database.prisma, ui });
-  await listen(server, 0, "127.0.0.1");
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await listen(server, 0, options.listenHost ?? "127.0.0.1");
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  configureOnboarding(database.prisma, {
+    masterKey: randomBytes(32),
+    nodeBinary: process.execPath,
+    agentBundle: agentBundlePath,
+    consoleUrl: options.agentConsoleUrl?.(port) ?? url,
+    onlineTimeoutMs: 60_000,
+  });
   return {
     url,
     db: database.prisma,

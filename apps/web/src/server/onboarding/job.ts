@@ -1,0 +1,151 @@
+/**
+ * Runs one onboarding job to its end: connect with the confirmed host key, check the host, upload
+ * and start the agent, wait until it is online. A failure names its step and leaves nothing
+ * installed on the host and no half-added host in the inventory.
+ */
+import { existsSync } from "node:fs";
+import type { PrismaClient } from "../../generated/prisma/client.ts";
+import { recordAudit } from "../audit/service.ts";
+import { mintEnrollmentToken } from "../link/enrollment.ts";
+import { isOnline } from "../link/status.ts";
+import {
+  checkHost,
+  type HostCheck,
+  installAgent,
+  StepError,
+  startAgent,
+  uninstallAgent,
+} from "./installer.ts";
+import { agentLayout } from "./layout.ts";
+import type { StartOnboardingInput } from "./schema.ts";
+import type { OnboardingSettings } from "./settings.ts";
+import { openSsh, type SshSession, type SshTarget } from "./ssh.ts";
+import { StepRecorder } from "./steps.ts";
+
+export interface OnboardingJobRef {
+  jobId: string;
+  hostId: string;
+  actor: { id: string; email: string };
+  ip: string;
+}
+
+export function sshTarget(
+  input: Pick<StartOnboardingInput, "address" | "port" | "username" | "auth">,
+): SshTarget {
+  const auth =
+    input.auth.kind === "key"
+      ? { privateKey: input.auth.privateKey, passphrase: input.auth.passphrase }
+      : { password: input.auth.password };
+  return { host: input.address, port: input.port, username: input.username, ...auth };
+}
+
+async function waitOnline(db: PrismaClient, hostId: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const host = await db.host.findUnique({ where: { id: hostId } });
+    if (host?.enrolledAt && isOnline(host)) return;
+    if (Date.now() > deadline) {
+      throw new StepError(
+        `the agent did not connect within ${Math.round(timeoutMs / 1000)} s`,
+        "check that the host can reach the console URL (firewall, DNS, TLS); the agent's log is below",
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+async function agentLogTail(ssh: SshSession, check: HostCheck): Promise<string> {
+  const command =
+    check.init === "systemd"
+      ? `${check.sudo}journalctl -u dockfleet-agent -n 30 --no-pager`
+      : `${check.sudo}tail -n 30 ${agentLayout.log}`;
+  return (await ssh.exec(command)).stdout;
+}
+
+export async function runOnboardingJob(
+  db: PrismaClient,
+  settings: OnboardingSettings,
+  job: OnboardingJobRef,
+  input: StartOnboardingInput,
+): Promise<void> {
+  const steps = new StepRecorder(db, job.jobId);
+  let ssh: SshSession | undefined;
+  let check: HostCheck | undefined;
+  let installed = false;
+  try {
+    ssh = await steps.run("connect", async () => {
+      const session = await openSsh(sshTarget(input), input.fingerprint);
+      return { value: session, output: `host key ${session.fingerprint}` };
+    });
+    const session = ssh;
+    check = await steps.run("check", async () => {
+      const value = await checkHost(session);
+      const output = `Docker ${value.dockerVersion}, ${value.arch}, ${value.init === "systemd" ? "systemd" : "no systemd: supervised process"}${value.sudo ? ", via sudo" : ""}`;
+      return { value, output };
+    });
+    const hostCheck = check;
+    await steps.run("upload", async () => {
+      if (!existsSync(settings.agentBundle)) {
+        throw new StepError(
+          "this console has no agent bundle to upload",
+          "run `npm run build` on the console",
+        );
+      }
+      const { token } = await mintEnrollmentToken(db, job.hostId);
+      installed = true;
+      await installAgent(session, hostCheck, {
+        nodeBinary: settings.nodeBinary,
+        agentBundle: settings.agentBundle,
+        consoleUrl: input.consoleUrl ?? settings.consoleUrl,
+        enrollToken: token,
+      });
+      return { value: undefined, output: `${agentLayout.dir}, ${agentLayout.env} (0600)` };
+    });
+    await steps.run("start", async () => {
+      await startAgent(session, hostCheck);
+      return {
+        value: undefined,
+        output: hostCheck.init === "systemd" ? "systemd unit dockfleet-agent" : agentLayout.supervisor,
+      };
+    });
+    await steps.run("online", async () => {
+      try {
+        await waitOnline(db, job.hostId, settings.onlineTimeoutMs);
+      } catch (error) {
+        if (error instanceof StepError)
+          throw new StepError(error.message, error.hint, await agentLogTail(session, hostCheck));
+        throw error;
+      }
+      return { value: undefined, output: "the agent is online" };
+    });
+    await steps.succeed();
+  } catch (error) {
+    await undo(db, job, ssh, installed ? check : undefined, error);
+  } finally {
+    ssh?.close();
+  }
+}
+
+/** Takes back what a failed job did: the agent on the host, the host in the inventory. */
+async function undo(
+  db: PrismaClient,
+  job: OnboardingJobRef,
+  ssh: SshSession | undefined,
+  check: HostCheck | undefined,
+  error: unknown,
+): Promise<void> {
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`[onboarding] job ${job.jobId} host ${job.hostId} failed: ${message}`);
+  if (ssh && check) await uninstallAgent(ssh, check).catch(() => undefined);
+  await db.host.deleteMany({ where: { id: job.hostId } });
+  if (message.startsWith("host_key_changed")) {
+    await recordAudit(db, {
+      actor: { type: "user", id: job.actor.id, name: job.actor.email },
+      action: "onboarding.hostKey",
+      target: { type: "job", id: job.jobId },
+      result: "denied",
+      detail: { message },
+      ip: job.ip,
+    });
+  }
+}

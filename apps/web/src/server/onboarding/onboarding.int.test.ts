@@ -1,0 +1,146 @@
+import { readFile } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LabHost, labUp } from "../../../../../scripts/lab.ts";
+import type { ApiClient } from "../testing/api-client.ts";
+import { startTestConsole, type TestConsole } from "../testing/console.ts";
+import { checkHost, uninstallAgent } from "./installer.ts";
+import { agentLayout } from "./layout.ts";
+import { openSsh, type SshSession } from "./ssh.ts";
+import type { StepState } from "./steps.ts";
+
+let fleet: TestConsole;
+let admin: ApiClient;
+let host: LabHost;
+let privateKey: string;
+let root: SshSession;
+
+interface Job {
+  status: string;
+  hostId: string | null;
+  steps: StepState[];
+}
+
+async function finished(jobId: string): Promise<Job> {
+  for (;;) {
+    const job = await admin.must<Job>("query", "onboarding.job", { jobId });
+    if (job.status !== "running") return job;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+const keyAuth = () => ({ kind: "key" as const, privateKey });
+
+beforeAll(async () => {
+  const lab = await labUp(2);
+  const second = lab.hosts[1];
+  if (!second) throw new Error("the lab has no second host");
+  host = second;
+  privateKey = await readFile(lab.labKey, "utf8");
+  root = await openSsh({ host: host.address, port: host.sshPort, username: "root", privateKey });
+  fleet = await startTestConsole({
+    listenHost: "0.0.0.0",
+    agentConsoleUrl: (port) => `http://${lab.gateway}:${port}`,
+  });
+  admin = await fleet.admin();
+});
+afterAll(async () => {
+  if (root) await uninstallAgent(root, await checkHost(root)).catch(() => undefined);
+  root?.close();
+  await fleet?.stop();
+});
+
+function start(name: string, fingerprint: string) {
+  return admin.must<{ jobId: string; hostId: string }>("mutate", "onboarding.start", {
+    name,
+    hostGroupId: null,
+    address: host.address,
+    port: host.sshPort,
+    username: "root",
+    auth: keyAuth(),
+    fingerprint,
+  });
+}
+
+async function nothingInstalled(): Promise<void> {
+  const left = await root.exec(
+    `ls -d ${agentLayout.dir} ${agentLayout.configDir} ${agentLayout.stateDir} 2>/dev/null; true`,
+  );
+  expect(left.stdout).toBe("");
+}
+
+describe("onboarding over SSH", () => {
+  it("probes the host key for the user to confirm", async () => {
+    const probe = await admin.must<{ fingerprint: string }>("mutate", "onboarding.probe", {
+      address: host.address,
+      port: host.sshPort,
+      username: "root",
+      auth: keyAuth(),
+    });
+    expect(probe.fingerprint).toBe(root.fingerprint);
+  });
+
+  it("refuses a wrong SSH password with a clear error", async () => {
+    const result = await admin.mutate("onboarding.probe", {
+      address: host.address,
+      port: host.sshPort,
+      username: host.passwordUser,
+      auth: { kind: "password", password: "not-the-password" },
+    });
+    expect(result.ok ? "ok" : result.error.code).toBe("UNAUTHORIZED");
+    if (!result.ok) expect(result.error.message).toMatch(/SSH refused the credentials/);
+  });
+
+  it("refuses a host whose key is not the confirmed one, audits it, and keeps nothing", async () => {
+    const other = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    const { jobId, hostId } = await start("dftest-changed-key", other);
+    const job = await finished(jobId);
+    expect(job.status).toBe("failed");
+    const connect = job.steps.find((s) => s.step === "connect");
+    expect(connect?.status).toBe("failed");
+    expect(connect?.message).toMatch(/host_key_changed/);
+    expect(await fleet.db.host.findUnique({ where: { id: hostId } })).toBeNull();
+    const audit = await fleet.db.auditEvent.findFirst({
+      where: { action: "onboarding.hostKey", result: "denied" },
+    });
+    expect(audit?.targetId).toBe(jobId);
+    await nothingInstalled();
+  });
+
+  it("refuses a host without a working Docker, naming the fix, and keeps nothing", async () => {
+    const docker = (await root.exec("command -v docker")).stdout.trim();
+    await root.exec(`mount --bind /bin/false ${docker}`);
+    try {
+      const { jobId } = await start("dftest-no-docker", root.fingerprint);
+      const job = await finished(jobId);
+      const check = job.steps.find((s) => s.step === "check");
+      expect(job.status).toBe("failed");
+      expect(check?.message).toMatch(/Docker Engine is not running/);
+      expect(check?.hint).toMatch(/install Docker Engine/);
+      expect(job.steps.find((s) => s.step === "upload")?.status).toBe("pending");
+      await nothingInstalled();
+    } finally {
+      await root.exec(`umount ${docker}`);
+    }
+  });
+
+  it("onboards the host: every step ok, the agent online with the host's facts", async () => {
+    const { jobId, hostId } = await start("dftest-lab-2", root.fingerprint);
+    const job = await finished(jobId);
+    expect(job.steps.map((s) => `${s.step}:${s.status}`)).toEqual([
+      "connect:ok",
+      "check:ok",
+      "upload:ok",
+      "start:ok",
+      "online:ok",
+    ]);
+    const record = await fleet.db.host.findUniqueOrThrow({ where: { id: hostId } });
+    const dockerVersion = (await root.exec("docker version --format '{{.Server.Version}}'")).stdout.trim();
+    expect(record.dockerVersion).toBe(dockerVersion);
+    expect(record.agentConnected).toBe(true);
+    const ssh = await fleet.db.hostSsh.findUniqueOrThrow({ where: { hostId } });
+    expect(ssh.fingerprint).toBe(root.fingerprint);
+    expect(ssh.sealedAuth).not.toContain("PRIVATE KEY");
+    const env = await root.exec(`stat -c %a ${agentLayout.env}`);
+    expect(env.stdout.trim()).toBe("600");
+  });
+});

@@ -1,0 +1,18 @@
+/** SSH onboarding: probe for the host key, start the job, follow its steps. */
+import { fleetProcedure, router } from "../trpc.ts";
+import { JobRef, ProbeInput, StartOnboardingInput } from "./schema.ts";
+import { onboardingJob, probeHost, startOnboarding } from "./service.ts";
+
+export const onboardingRouter = router({
+  probe: fleetProcedure("host:onboard")
+    .input(ProbeInput)
+    .mutation(({ input }) => probeHost(input)),
+  start: fleetProcedure("host:onboard")
+    .input(StartOnboardingInput)
+    .mutation(({ ctx, input }) =>
+      startOnboarding(ctx.db, { actor: ctx.actor.user, ip: ctx.request.ip }, input),
+    ),
+  job: fleetProcedure("host:onboard")
+    .input(JobRef)
+    .query(({ ctx, input }) => onboardingJob(ctx.db, input.jobId)),
+});
