@@ -4,7 +4,7 @@ import { isRuntimeError } from "./errors.ts";
 import { type EngineEvent, EngineEventSchema, engineEvents } from "./events.ts";
 import { nanosToTimestamp } from "./logs/timestamps.ts";
 import { removeCreated, runTestContainer, waitForExit } from "./test-containers.ts";
-import { testClient } from "./testing.ts";
+import { testClient, testName } from "./testing.ts";
 
 let client: DockerClient;
 
@@ -33,22 +33,22 @@ describe("Engine events", () => {
     // Starting at "now" rather than "from the moment we subscribe" means no race with the container.
     const reader = engineEvents(client, { since: nowTimestamp(), types: ["container"] }, abort.signal);
     const seen: EngineEvent[] = [];
-    let id = "";
+    // Known before the container exists, so its first events are recognised too.
+    const name = testName("events");
     const reading = (async () => {
       for await (const event of reader) {
-        if (event.actor.id !== id) continue;
+        if (event.actor.attributes.name !== name) continue;
         seen.push(EngineEventSchema.parse(event));
         if (event.action === "die") abort.abort();
       }
     })();
-    const container = await runTestContainer(client, "true");
-    id = container.id;
+    const container = await runTestContainer(client, "true", { name });
     await waitForExit(container);
     await reading;
     const actions = seen.map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(["start", "die"]));
     expect(seen[0]?.type).toBe("container");
-    expect(seen[0]?.actor.attributes.name).toMatch(/^dftest-/);
+    expect(seen[0]?.actor.id).toBe(container.id);
     expect(reader.lastId).toBe(seen.at(-1)?.id);
   });
 
