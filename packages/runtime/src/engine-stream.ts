@@ -1,6 +1,6 @@
 /** Raw streaming Engine calls: the response body as a Node stream, for endpoints dockerode buffers. */
 import type { IncomingMessage } from "node:http";
-import type { Duplex, Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import type { DockerClient } from "./client.ts";
 import { RuntimeError, toRuntimeError } from "./errors.ts";
 
@@ -65,33 +65,7 @@ export function openStream(client: DockerClient, call: StreamCall): Promise<Inco
   });
 }
 
-/** Hijacked (upgraded) connection for exec/attach: one socket carrying stdin and output. */
-export function openHijacked(client: DockerClient, call: StreamCall & { body?: undefined }): Promise<Duplex> {
-  throwIfAborted(call.signal, call.what);
-  const modem = client.docker.modem as unknown as Modem;
-  return new Promise((resolve, reject) => {
-    modem.dial(
-      {
-        path: call.path,
-        method: call.method,
-        options: { _query: withoutUndefined(call.query), _body: call.json ?? {} },
-        isStream: true,
-        hijack: true,
-        openStdin: true,
-        abortSignal: call.signal,
-        statusCodes: { 101: true, 200: true, 204: true, ...(call.statusCodes ?? {}) },
-      },
-      (error, data) => {
-        if (error) return reject(toRuntimeError(error, call.what));
-        const socket = data as Duplex;
-        bindAbort(socket, call.signal);
-        resolve(socket);
-      },
-    );
-  });
-}
-
-function bindAbort(stream: Readable | Duplex, signal: AbortSignal | undefined): void {
+function bindAbort(stream: Readable, signal: AbortSignal | undefined): void {
   if (!signal) return;
   // node's http only aborts the request phase; after the headers the body must be destroyed by us.
   const onAbort = () => {
