@@ -1,4 +1,7 @@
-/** The console's one HTTP server: health, the tRPC API, the audit CSV, then the Next.js UI. */
+/**
+ * The console's one HTTP server: health, the tRPC API, the audit CSV, then the Next.js UI; and
+ * the agents' WebSocket link at /api/agent.
+ */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
@@ -7,6 +10,7 @@ import { sessionCookiePolicy } from "../access/cookies.ts";
 import { serveAuditCsv } from "../audit/csv-route.ts";
 import type { Config } from "../config.ts";
 import { checkHealth } from "../health/service.ts";
+import { attachAgentLink } from "../link/server.ts";
 import { appRouter } from "../router.ts";
 import type { Context } from "../trpc.ts";
 import { isSameOrigin } from "./origin.ts";
@@ -47,7 +51,7 @@ export function createConsoleServer({ config, db, ui }: ServerDeps): Server {
     createContext: ({ req, res }) => createContext(req, res),
   });
 
-  return createServer(async (req, res) => {
+  const server = createServer(async (req, res) => {
     for (const [name, value] of Object.entries(securityHeaders)) res.setHeader(name, value);
     const url = new URL(req.url ?? "/", "http://console");
     try {
@@ -71,6 +75,14 @@ export function createConsoleServer({ config, db, ui }: ServerDeps): Server {
       else res.end();
     }
   });
+  const link = attachAgentLink(server, db);
+  // Agent sockets left the HTTP machinery at upgrade, so `close()` would wait for them forever.
+  const close = server.close.bind(server);
+  server.close = (callback?: (error?: Error) => void) => {
+    link.shutdown();
+    return close(callback);
+  };
+  return server;
 }
 
 /** Listens, turning "port taken" and "no permission" into one-line errors. */

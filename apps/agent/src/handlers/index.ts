@@ -1,0 +1,27 @@
+/** Every protocol command and the handler that runs it; the type makes a missing one a compile error. */
+import { connect, type DockerClient, type Endpoint } from "@dockfleet/runtime";
+import { containerHandlers } from "./containers.ts";
+import { hostHandlers } from "./host.ts";
+import { streamHandlers } from "./streams.ts";
+import type { HandlerContext, Handlers } from "./types.ts";
+
+export type { HandlerContext, Handlers, StreamRun } from "./types.ts";
+
+export const handlers: Handlers = { ...hostHandlers, ...containerHandlers, ...streamHandlers };
+
+/** Connects to the Engine on first use and keeps the client; a failed connect is retried next time. */
+export function engineContext(endpoint: Endpoint): HandlerContext {
+  let client: Promise<DockerClient> | undefined;
+  return {
+    docker() {
+      if (!client) {
+        const connecting = connect({ endpoint });
+        client = connecting;
+        connecting.catch(() => {
+          if (client === connecting) client = undefined;
+        });
+      }
+      return client;
+    },
+  };
+}

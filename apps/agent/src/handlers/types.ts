@@ -1,0 +1,37 @@
+/** What a handler is: one protocol command mapped to runtime calls against the local Engine. */
+import type {
+  CommandResult,
+  ParsedCommandInput,
+  StreamCommandName,
+  StreamItem,
+  UnaryCommandName,
+} from "@dockfleet/protocol";
+import type { DockerClient } from "@dockfleet/runtime";
+
+export interface HandlerContext {
+  /** The local Engine, connected (and its API version negotiated) on first use. */
+  docker(): Promise<DockerClient>;
+}
+
+export type UnaryHandler<N extends UnaryCommandName> = (
+  ctx: HandlerContext,
+  input: ParsedCommandInput<N>,
+  signal: AbortSignal,
+) => Promise<CommandResult<N>>;
+
+/** A running stream: its items (ending quietly when the signal aborts) and its final answer. */
+export interface StreamRun<N extends StreamCommandName> {
+  items: AsyncIterable<StreamItem<N>>;
+  /** Read once `items` ended by itself. */
+  result(): CommandResult<N>;
+}
+
+export type StreamHandler<N extends StreamCommandName> = (
+  ctx: HandlerContext,
+  input: ParsedCommandInput<N>,
+  signal: AbortSignal,
+) => Promise<StreamRun<N>>;
+
+export type Handlers = { [N in UnaryCommandName]: UnaryHandler<N> } & {
+  [N in StreamCommandName]: StreamHandler<N>;
+};

@@ -1,0 +1,126 @@
+/**
+ * The agent's life: get a credential (enrolling once if needed), then stay connected to the
+ * console, reconnecting with full-jitter exponential backoff (cap 60 s) and saying hello each time.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { type HelloInput, linkCloseCodes } from "@dockfleet/protocol";
+import { hostFacts } from "@dockfleet/runtime";
+import type { AgentConfig } from "../config.ts";
+import { readCredential, type StoredCredential, writeCredential } from "../credential.ts";
+import { engineContext, type HandlerContext, type Handlers, handlers } from "../handlers/index.ts";
+import { agentVersion, protocolVersion } from "../version.ts";
+import { fullJitterDelay } from "./backoff.ts";
+import { EnrollmentRefused, enroll } from "./enroll.ts";
+import { runSession } from "./session.ts";
+
+/** Stops the agent for good with a message saying what to do; main exits with {@link exitCodes.config}. */
+export class FatalError extends Error {
+  override readonly name = "FatalError";
+}
+
+export const exitCodes = {
+  /** Settings, credential or enrollment refused: restarting cannot help (systemd: RestartPreventExitStatus). */
+  config: 78,
+} as const;
+
+export interface AgentOptions {
+  log(message: string): void;
+  signal: AbortSignal;
+  handlers?: Handlers;
+  context?: HandlerContext;
+}
+
+async function obtainCredential(config: AgentConfig, options: AgentOptions): Promise<StoredCredential> {
+  const stored = await readCredential(config.credentialFile);
+  if (stored) {
+    if (config.enrollToken) {
+      options.log(
+        `already enrolled as host ${stored.hostName}; DOCKFLEET_ENROLL_TOKEN is ignored (delete ${config.credentialFile} to enroll again)`,
+      );
+    }
+    return stored;
+  }
+  const token = config.enrollToken;
+  if (!token) {
+    throw new FatalError(
+      `no credential at ${config.credentialFile} and no DOCKFLEET_ENROLL_TOKEN: get an install command from "Add host" in the console`,
+    );
+  }
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      const enrolled = await enroll(config.consoleUrl, token, { fingerprint: config.consoleFingerprint });
+      const credential: StoredCredential = {
+        version: 1,
+        consoleUrl: config.consoleUrl,
+        hostId: enrolled.hostId,
+        hostName: enrolled.hostName,
+        credential: enrolled.credential,
+        enrolledAt: new Date().toISOString(),
+      };
+      await writeCredential(config.credentialFile, credential);
+      options.log(
+        `enrolled as host ${enrolled.hostName} (${enrolled.hostId}); credential saved to ${config.credentialFile}`,
+      );
+      return credential;
+    } catch (error) {
+      if (error instanceof EnrollmentRefused) throw new FatalError(`enrollment refused: ${error.message}`);
+      if (options.signal.aborted) throw error;
+      const delay = fullJitterDelay(attempt);
+      options.log(
+        `enrollment failed: ${(error as Error).message}; retrying in ${(delay / 1000).toFixed(1)} s`,
+      );
+      await sleep(delay, undefined, { signal: options.signal }).catch(() => undefined);
+      if (options.signal.aborted) throw new FatalError("stopped before enrollment finished");
+    }
+  }
+}
+
+async function helloFor(context: HandlerContext): Promise<HelloInput> {
+  const base = { protocolVersion, agentVersion };
+  try {
+    const facts = await Promise.race([
+      context.docker().then((client) => hostFacts(client)),
+      sleep(15_000).then(() => {
+        throw new Error("the Docker Engine did not answer within 15 s");
+      }),
+    ]);
+    return { ...base, facts };
+  } catch (error) {
+    return { ...base, facts: null, factsError: (error as Error).message };
+  }
+}
+
+/** Runs until the signal aborts (resolves) or the console refuses us for good (rejects FatalError). */
+export async function runAgent(config: AgentConfig, options: AgentOptions): Promise<void> {
+  const credential = await obtainCredential(config, options);
+  const context = options.context ?? engineContext(config.docker);
+  let attempt = 0;
+  while (!options.signal.aborted) {
+    const outcome = await runSession({
+      consoleUrl: config.consoleUrl,
+      credential: credential.credential,
+      fingerprint: config.consoleFingerprint,
+      handlers: options.handlers ?? handlers,
+      context,
+      hello: () => helloFor(context),
+      log: options.log,
+      signal: options.signal,
+      onHello: (hello) =>
+        options.log(`connected to ${config.consoleUrl} as host ${hello.hostName} (${hello.hostId})`),
+    });
+    if (options.signal.aborted) return;
+    if (outcome.code === linkCloseCodes.credentialRefused) {
+      throw new FatalError(`the console refused this host's credential: ${outcome.reason}`);
+    }
+    if (outcome.code === linkCloseCodes.incompatible) {
+      throw new FatalError(`the console refused this agent: ${outcome.reason}`);
+    }
+    if (outcome.greeted) attempt = 0;
+    const delay = fullJitterDelay(attempt);
+    attempt += 1;
+    options.log(
+      `disconnected (${outcome.code}: ${outcome.reason}); reconnecting in ${(delay / 1000).toFixed(1)} s`,
+    );
+    await sleep(delay, undefined, { signal: options.signal }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * One connection to the console: open the WebSocket (tRPC), say hello, take commands until the
+ * socket closes. The caller decides about reconnecting from the outcome.
+ */
+import {
+  agentLinkPath,
+  agentProcedures,
+  ChunkAckSchema,
+  ConsoleMessageSchema,
+  type HelloInput,
+  type HelloOutput,
+} from "@dockfleet/protocol";
+import { createTRPCUntypedClient, createWSClient, type TRPCUntypedClient, wsLink } from "@trpc/client";
+import type { AnyRouter } from "@trpc/server";
+import superjson from "superjson";
+import { linkUrl } from "../config.ts";
+import type { HandlerContext, Handlers } from "../handlers/index.ts";
+import { Executor } from "./executor.ts";
+import { type SocketOptions, socketClass } from "./socket.ts";
+
+export interface Closed {
+  code: number;
+  reason: string;
+}
+
+export interface Connection {
+  client: TRPCUntypedClient<AnyRouter>;
+  /** Settles when the socket closed, with the close code the console (or the network) gave. */
+  closed: Promise<Closed>;
+  close(): Promise<void>;
+  /** The last socket error, to say why a connection failed. */
+  lastError(): string | undefined;
+}
+
+/** Opens a tRPC-over-WebSocket connection; reconnecting is left to the caller. */
+export function openConnection(
+  consoleUrl: string,
+  options: SocketOptions & { credential?: string },
+): Connection {
+  let resolveClosed!: (closed: Closed) => void;
+  const closed = new Promise<Closed>((resolve) => {
+    resolveClosed = resolve;
+  });
+  let lastError: string | undefined;
+  const wsClient = createWSClient({
+    url: linkUrl(consoleUrl, agentLinkPath),
+    WebSocket: socketClass(options) as unknown as typeof globalThis.WebSocket,
+    ...(options.credential ? { connectionParams: { credential: options.credential } } : {}),
+    // The console pings every few seconds too; this finds a dead console from our side.
+    keepAlive: { enabled: true, intervalMs: 5_000, pongTimeoutMs: 5_000 },
+    // Never used: the first close ends the connection (below) and the caller reconnects.
+    retryDelayMs: () => 60_000,
+    onError(event) {
+      const error = (event as unknown as { error?: Error; message?: string }) ?? {};
+      lastError = error.error?.message ?? error.message ?? lastError;
+    },
+    onClose(event) {
+      const { code = 1006, reason = "" } = (event ?? {}) as { code?: number; reason?: string };
+      resolveClosed({ code, reason: reason || lastError || "connection lost" });
+      void wsClient.close();
+    },
+  });
+  const client = createTRPCUntypedClient<AnyRouter>({
+    links: [wsLink({ client: wsClient, transformer: superjson })],
+  });
+  return {
+    client,
+    closed,
+    lastError: () => lastError,
+    async close() {
+      await wsClient.close();
+      resolveClosed({ code: 1000, reason: "closed by the agent" });
+    },
+  };
+}
+
+export interface SessionOptions extends SocketOptions {
+  consoleUrl: string;
+  credential: string;
+  handlers: Handlers;
+  context: HandlerContext;
+  /** Builds the hello (facts are read afresh for every connection). */
+  hello(): Promise<HelloInput>;
+  log(message: string): void;
+  /** Ends the session (agent stopping). */
+  signal: AbortSignal;
+  onHello?(hello: HelloOutput): void;
+}
+
+export interface SessionOutcome extends Closed {
+  /** The console accepted our hello: the connection was up, backoff starts again from zero. */
+  greeted: boolean;
+}
+
+const helloTimeoutMs = 30_000;
+
+export async function runSession(options: SessionOptions): Promise<SessionOutcome> {
+  const connection = openConnection(options.consoleUrl, options);
+  const { client, closed } = connection;
+  const stop = () => void connection.close();
+  options.signal.addEventListener("abort", stop, { once: true });
+  let executor: Executor | undefined;
+  let greeted = false;
+  try {
+    const hello = await Promise.race([
+      options.hello().then((input) => client.mutation("hello", input)),
+      closed.then((why) => Promise.reject(new Error(`connection closed (${why.code}: ${why.reason})`))),
+      new Promise<never>((_, reject) =>
+        setTimeout(
+          () => reject(new Error(`no answer to hello within ${helloTimeoutMs / 1000} s`)),
+          helloTimeoutMs,
+        ).unref(),
+      ),
+    ]).then((output) => agentProcedures.hello.output.parse(output));
+    greeted = true;
+    options.onHello?.(hello);
+    const clockOffsetMs = hello.consoleTime - Date.now();
+    const exec = new Executor({
+      handlers: options.handlers,
+      context: options.context,
+      clockOffsetMs,
+      log: options.log,
+      outbound: {
+        result: async (message) => {
+          await client.mutation("result", message);
+        },
+        chunk: async (message) => ChunkAckSchema.parse(await client.mutation("chunk", message)),
+      },
+    });
+    executor = exec;
+    const subscription = client.subscription("commands", undefined, {
+      onData(data: unknown) {
+        const message = ConsoleMessageSchema.safeParse(data);
+        if (message.success) exec.handle(message.data);
+        else options.log(`ignored a malformed message from the console: ${message.error.message}`);
+      },
+      onError(error: unknown) {
+        options.log(`the command subscription failed: ${(error as Error).message}`);
+        void connection.close();
+      },
+    });
+    const outcome = await closed;
+    subscription.unsubscribe();
+    return { ...outcome, greeted };
+  } catch (error) {
+    const why = await Promise.race([closed, new Promise<undefined>((resolve) => setTimeout(resolve, 200))]);
+    await connection.close();
+    if (why) return { ...why, greeted };
+    return { code: 1006, reason: (error as Error).message, greeted };
+  } finally {
+    options.signal.removeEventListener("abort", stop);
+    executor?.abortAll();
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * One connected agent as the console sees it: the commands waiting to go out on its `commands`
+ * subscription, the calls awaiting a result, and the streams receiving chunks.
+ */
+import { randomUUID } from "node:crypto";
+import {
+  type ChunkAck,
+  type ChunkMessage,
+  type CommandInput,
+  type CommandName,
+  type CommandResult,
+  type ConsoleMessage,
+  commands,
+  LinkError,
+  parseCommandInput,
+  parseCommandResult,
+  parseStreamChunk,
+  type ResultMessage,
+  type StreamChunk,
+  type StreamCommandName,
+  type UnaryCommandName,
+} from "@dockfleet/protocol";
+import { Channel } from "./channel.ts";
+
+export interface CallOptions {
+  /** Overrides the command's default deadline. */
+  timeoutMs?: number;
+  /** Aborting cancels the command on both ends with a `cancelled` error. */
+  signal?: AbortSignal;
+}
+
+export interface StreamOptions {
+  signal?: AbortSignal;
+  /** Chunks held for a slow consumer before the agent is made to wait (default 8). */
+  bufferChunks?: number;
+}
+
+/** A stream's chunks; `result` settles when it ends (with the command's result or its error). */
+export interface LinkStream<N extends StreamCommandName> extends AsyncIterable<StreamChunk<N>> {
+  readonly id: string;
+  /** Settles when the stream ends; rejects with its LinkError. Iterating surfaces the same error. */
+  readonly result: Promise<CommandResult<N>>;
+  /** Stops the stream on both ends. */
+  cancel(): void;
+}
+
+interface PendingCall {
+  name: CommandName;
+  resolve(result: unknown): void;
+  reject(error: LinkError): void;
+}
+
+interface OpenStream {
+  name: StreamCommandName;
+  chunks: Channel<StreamChunk<StreamCommandName>>;
+  nextSeq: number;
+  settle(result: { ok: true; value: unknown } | { ok: false; error: LinkError }): void;
+}
+
+export interface AgentConnectionInfo {
+  hostId: string;
+  hostName: string;
+  credentialId: string;
+  agentVersion: string;
+  connectedAt: Date;
+}
+
+export class AgentConnection {
+  /** What the agent's `commands` subscription reads. */
+  readonly outbox = new Channel<ConsoleMessage>();
+  private readonly calls = new Map<string, PendingCall>();
+  private readonly streams = new Map<string, OpenStream>();
+  private closedWith: LinkError | undefined;
+
+  constructor(
+    readonly info: AgentConnectionInfo,
+    /** Ends the underlying WebSocket (revocation, replacement, shutdown). */
+    private readonly closeSocket: (code: number, reason: string) => void,
+  ) {}
+
+  get hostId(): string {
+    return this.info.hostId;
+  }
+
+  get closed(): boolean {
+    return this.closedWith !== undefined;
+  }
+
+  call<N extends UnaryCommandName>(
+    name: N,
+    input: CommandInput<N>,
+    options: CallOptions = {},
+  ): Promise<CommandResult<N>> {
+    if (this.closedWith) return Promise.reject(this.closedWith);
+    const parsed = parseCommandInput(name, input);
+    const id = randomUUID();
+    const timeoutMs = options.timeoutMs ?? commands[name].defaultTimeoutMs;
+    const signal = options.signal;
+    if (signal?.aborted)
+      return Promise.reject(new LinkError("cancelled", `${name}: cancelled before it was sent`));
+    return new Promise<CommandResult<N>>((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        this.calls.delete(id);
+      };
+      const timer = setTimeout(() => {
+        done();
+        this.outbox.offer({ kind: "cancel", id, reason: "timeout" });
+        reject(
+          new LinkError("timeout", `${name} on host ${this.info.hostName}: no answer within ${timeoutMs} ms`),
+        );
+      }, timeoutMs);
+      const onAbort = () => {
+        done();
+        this.outbox.offer({ kind: "cancel", id, reason: "cancelled" });
+        reject(new LinkError("cancelled", `${name} on host ${this.info.hostName}: cancelled`));
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.calls.set(id, {
+        name,
+        resolve: (result) => {
+          done();
+          resolve(result as CommandResult<N>);
+        },
+        reject: (error) => {
+          done();
+          reject(error);
+        },
+      });
+      this.outbox.offer({ kind: "command", id, name, input: parsed, deadline: Date.now() + timeoutMs });
+    });
+  }
+
+  stream<N extends StreamCommandName>(
+    name: N,
+    input: CommandInput<N>,
+    options: StreamOptions = {},
+  ): LinkStream<N> {
+    const parsed = parseCommandInput(name, input);
+    const id = randomUUID();
+    let settled = false;
+    let settleResult!: (value: CommandResult<N>) => void;
+    let settleError!: (error: LinkError) => void;
+    const result = new Promise<CommandResult<N>>((resolve, reject) => {
+      settleResult = resolve;
+      settleError = reject;
+    });
+    // The iterator surfaces the error; nobody may be awaiting `result`.
+    result.catch(() => undefined);
+    const cancel = () => {
+      if (!this.streams.delete(id)) return;
+      this.outbox.offer({ kind: "cancel", id, reason: "cancelled" });
+      finish({ ok: false, error: new LinkError("cancelled", `${name}: stopped by the console`) });
+    };
+    const chunks = new Channel<StreamChunk<N>>(options.bufferChunks ?? 8, cancel);
+    const finish = (outcome: { ok: true; value: unknown } | { ok: false; error: LinkError }) => {
+      if (settled) return;
+      settled = true;
+      options.signal?.removeEventListener("abort", onAbort);
+      if (outcome.ok) {
+        chunks.end();
+        settleResult(outcome.value as CommandResult<N>);
+      } else {
+        chunks.fail(outcome.error);
+        settleError(outcome.error);
+      }
+    };
+    const onAbort = () => chunks.cancel();
+    const stream: LinkStream<N> = {
+      id,
+      result,
+      cancel: () => chunks.cancel(),
+      [Symbol.asyncIterator]: () => chunks[Symbol.asyncIterator](),
+    };
+    if (this.closedWith) {
+      finish({ ok: false, error: this.closedWith });
+      return stream;
+    }
+    if (options.signal?.aborted) {
+      finish({ ok: false, error: new LinkError("cancelled", `${name}: cancelled before it was sent`) });
+      return stream;
+    }
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    this.streams.set(id, {
+      name,
+      chunks: chunks as unknown as Channel<StreamChunk<StreamCommandName>>,
+      nextSeq: 0,
+      settle: (outcome) => {
+        this.streams.delete(id);
+        finish(outcome);
+      },
+    });
+    this.outbox.offer({ kind: "command", id, name, input: parsed, deadline: null });
+    return stream;
+  }
+
+  /** The agent's answer to a command (unary result, or the end of a stream). */
+  handleResult(message: ResultMessage): void {
+    const call = this.calls.get(message.id);
+    if (call) {
+      if (!message.ok) {
+        call.reject(LinkError.from(message.error));
+        return;
+      }
+      try {
+        call.resolve(parseCommandResult(call.name, message.result));
+      } catch (error) {
+        call.reject(error as LinkError);
+      }
+      return;
+    }
+    const stream = this.streams.get(message.id);
+    if (!stream) return; // timed out or cancelled meanwhile: nobody waits for it
+    if (!message.ok) {
+      stream.settle({ ok: false, error: LinkError.from(message.error) });
+      return;
+    }
+    try {
+      stream.settle({ ok: true, value: parseCommandResult(stream.name, message.result) });
+    } catch (error) {
+      stream.settle({ ok: false, error: error as LinkError });
+    }
+  }
+
+  /**
+   * A chunk of an open stream. Resolves once the consumer has room for it: the agent waits for
+   * this answer before sending the next chunk, so a slow consumer slows the source.
+   */
+  async handleChunk(message: ChunkMessage): Promise<ChunkAck> {
+    const stream = this.streams.get(message.id);
+    if (!stream) return { accepted: false };
+    if (message.seq < stream.nextSeq) return { accepted: true }; // a replay of what we have
+    if (message.seq > stream.nextSeq) {
+      const error = new LinkError("internal", `${stream.name}: chunk ${stream.nextSeq} never arrived`);
+      this.outbox.offer({ kind: "cancel", id: message.id, reason: "cancelled" });
+      stream.settle({ ok: false, error });
+      return { accepted: false };
+    }
+    let chunk: StreamChunk<StreamCommandName>;
+    try {
+      chunk = parseStreamChunk(stream.name, message.chunk);
+    } catch (error) {
+      this.outbox.offer({ kind: "cancel", id: message.id, reason: "cancelled" });
+      stream.settle({ ok: false, error: error as LinkError });
+      return { accepted: false };
+    }
+    stream.nextSeq += 1;
+    return { accepted: await stream.chunks.push(chunk) };
+  }
+
+  /**
+   * The connection is gone: every call and stream fails with `offline` (or `error`), and the
+   * socket is closed with `code` when one is given.
+   */
+  close(error: LinkError, socket?: { code: number; reason: string }): void {
+    if (this.closedWith) return;
+    this.closedWith = error;
+    for (const call of [...this.calls.values()]) call.reject(error);
+    this.calls.clear();
+    for (const stream of [...this.streams.values()]) stream.settle({ ok: false, error });
+    this.streams.clear();
+    this.outbox.end();
+    if (socket) this.closeSocket(socket.code, socket.reason);
+  }
+
+  /** Calls and streams in flight, for tests and diagnostics. */
+  get inFlight(): { calls: number; streams: number } {
+    return { calls: this.calls.size, streams: this.streams.size };
+  }
+}
