@@ -16,8 +16,8 @@ import {
 } from "./archives.ts";
 import type { DockerClient } from "./client.ts";
 import { isRuntimeError } from "./errors.ts";
-import { mustRun, startSleeper } from "./run-testing.ts";
-import { removeTestResources, testClient, testLabels, testName } from "./testing.ts";
+import { mustRun, removeSuiteResources, startSleeper, suiteLabels } from "./run-testing.ts";
+import { testClient, testName } from "./testing.ts";
 import { createVolume, inspectVolume } from "./volumes.ts";
 
 let client: DockerClient;
@@ -44,7 +44,7 @@ find . -type f -exec sha256sum {} + | sort`;
 
 async function volumeWith(script: string): Promise<string> {
   const name = testName("vol");
-  await createVolume(client, { name, labels: testLabels });
+  await createVolume(client, { name, labels: suiteLabels });
   if (script) await mustRun(client, script, [`${name}:/v`]);
   return name;
 }
@@ -84,7 +84,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await removeTestResources(client);
+  await removeSuiteResources(client);
   await rm(dir, { recursive: true, force: true });
   // The helper image is the runtime's own; remove it only if this run made it.
   if (!helperImageExisted) await client.docker.getImage(helperImage).remove();
@@ -101,7 +101,7 @@ describe("volume archives", () => {
 
     const target = testName("vol");
     const restored = await restoreVolume(client, target, () => createReadStream(file), backup, {
-      create: { labels: testLabels },
+      create: { labels: suiteLabels },
     });
     expect(restored).toMatchObject({
       volume: target,
@@ -206,7 +206,7 @@ describe("volume archives", () => {
     const cleared = await restoreVolume(client, target, open, backup, { existing: "clear" });
     expect(cleared.cleared).toBe(true);
     expect(await mustRun(client, "ls -1 /v", [`${target}:/v`])).toBe("kept\n");
-    expect((await inspectVolume(client, target)).labels).toEqual(testLabels);
+    expect((await inspectVolume(client, target)).labels).toEqual(suiteLabels);
 
     // Used by a (stopped) container: emptied in place through the host's directory.
     await mustRun(client, "echo old > /v/stray", [`${target}:/v`]);
@@ -243,7 +243,7 @@ describe("volume archives", () => {
     await getVolumeArchive(client, source, createWriteStream(file));
     const target = testName("vol");
     const result = await putVolumeArchive(client, target, createReadStream(file), {
-      create: { labels: testLabels },
+      create: { labels: suiteLabels },
     });
     expect(result.created).toBe(true);
     expect(await list(target)).toBe(await list(source));

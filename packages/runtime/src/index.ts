@@ -6,6 +6,7 @@ export * from "./containers.ts";
 export * from "./errors.ts";
 export * from "./events.ts";
 export * from "./exec.ts";
+export * from "./images.ts";
 export * from "./logs.ts";
 export * from "./networks.ts";
 export * from "./stats.ts";

@@ -10,7 +10,8 @@ import {
   pruneNetworks,
   removeNetwork,
 } from "./networks.ts";
-import { removeTestResources, testClient, testImage, testLabels, testName } from "./testing.ts";
+import { removeSuiteResources, suiteLabels } from "./run-testing.ts";
+import { testClient, testImage, testName } from "./testing.ts";
 
 let client: DockerClient;
 
@@ -19,7 +20,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await removeTestResources(client);
+  await removeSuiteResources(client);
 });
 
 async function sleeper(): Promise<{ id: string; name: string }> {
@@ -28,7 +29,7 @@ async function sleeper(): Promise<{ id: string; name: string }> {
     name,
     Image: testImage,
     Cmd: ["sleep", "3600"],
-    Labels: { ...testLabels },
+    Labels: { ...suiteLabels },
     // On the default bridge ("none" cannot be combined with other networks); it sends nothing.
     HostConfig: { NetworkMode: "bridge" },
   });
@@ -48,7 +49,7 @@ describe("networks", () => {
       subnets: [{ subnet: subnet(10), gateway: "10.213.10.254", ipRange: "10.213.10.128/25" }],
       internal: true,
       attachable: true,
-      labels: { ...testLabels, tier: "db" },
+      labels: { ...suiteLabels, tier: "db" },
     });
     expect(created).toMatchObject({
       name,
@@ -72,7 +73,7 @@ describe("networks", () => {
 
   it("connects a container with aliases and a fixed IP, and disconnects it", async () => {
     const name = testName("net");
-    await createNetwork(client, { name, subnets: [{ subnet: subnet(11) }], labels: testLabels });
+    await createNetwork(client, { name, subnets: [{ subnet: subnet(11) }], labels: suiteLabels });
     const c = await sleeper();
     await connectContainer(client, name, {
       container: c.name,
@@ -103,19 +104,19 @@ describe("networks", () => {
     expect(isRuntimeError(bad, "invalid_spec")).toBe(true);
 
     const name = testName("net");
-    await createNetwork(client, { name, subnets: [{ subnet: subnet(12) }], labels: testLabels });
-    const duplicate = await createNetwork(client, { name, labels: testLabels }).catch((e: unknown) => e);
+    await createNetwork(client, { name, subnets: [{ subnet: subnet(12) }], labels: suiteLabels });
+    const duplicate = await createNetwork(client, { name, labels: suiteLabels }).catch((e: unknown) => e);
     expect(isRuntimeError(duplicate, "conflict")).toBe(true);
     const overlap = await createNetwork(client, {
       name: testName("net"),
       subnets: [{ subnet: subnet(12) }],
-      labels: testLabels,
+      labels: suiteLabels,
     }).catch((e: unknown) => e);
     expect(isRuntimeError(overlap, "conflict")).toBe(true);
     const outside = await createNetwork(client, {
       name: testName("net"),
       subnets: [{ subnet: subnet(13), gateway: "10.99.0.1" }],
-      labels: testLabels,
+      labels: suiteLabels,
     }).catch((e: unknown) => e);
     expect(isRuntimeError(outside, "invalid_spec")).toBe(true);
 
@@ -136,8 +137,8 @@ describe("networks", () => {
     const mark = testName("prune");
     const unused = testName("net");
     const used = testName("net");
-    await createNetwork(client, { name: unused, labels: { ...testLabels, "dftest.prune": mark } });
-    await createNetwork(client, { name: used, labels: { ...testLabels, "dftest.prune": mark } });
+    await createNetwork(client, { name: unused, labels: { ...suiteLabels, "dftest.prune": mark } });
+    await createNetwork(client, { name: used, labels: { ...suiteLabels, "dftest.prune": mark } });
     const c = await sleeper();
     await connectContainer(client, used, { container: c.id });
     const report = await pruneNetworks(client, { labels: { "dftest.prune": mark } });

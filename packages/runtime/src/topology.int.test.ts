@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DockerClient } from "./client.ts";
 import { createNetwork } from "./networks.ts";
-import { removeTestResources, testClient, testImage, testLabels, testName } from "./testing.ts";
+import { removeSuiteResources, suiteLabels } from "./run-testing.ts";
+import { testClient, testImage, testName } from "./testing.ts";
 import { readTopology, type Topology } from "./topology.ts";
 
 let client: DockerClient;
@@ -18,7 +19,7 @@ async function run(
     name,
     Image: testImage,
     Cmd: ["sh", "-c", cmd],
-    Labels: { ...testLabels, "com.docker.compose.project": "dftest-stack" },
+    Labels: { ...suiteLabels, "com.docker.compose.project": "dftest-stack" },
     ExposedPorts: extra.ports ? { "8080/tcp": {} } : undefined,
     HostConfig: {
       NetworkMode: network,
@@ -36,14 +37,18 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 beforeAll(async () => {
   client = await testClient();
   network = testName("topo");
-  await createNetwork(client, { name: network, subnets: [{ subnet: "10.213.40.0/24" }], labels: testLabels });
+  await createNetwork(client, {
+    name: network,
+    subnets: [{ subnet: "10.213.40.0/24" }],
+    labels: suiteLabels,
+  });
   server = await run(testName("echo"), "exec nc -ll -p 8080 -e cat", { ports: true, alias: "echo-server" });
   // The client holds its connection open: sleep keeps nc's stdin from ending.
   clientId = await run(testName("talker"), "sleep 3600 | nc echo-server 8080");
 });
 
 afterAll(async () => {
-  await removeTestResources(client);
+  await removeSuiteResources(client);
 });
 
 describe("topology", () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DockerClient } from "./client.ts";
 import { isRuntimeError } from "./errors.ts";
-import { mustRun, startSleeper } from "./run-testing.ts";
-import { removeTestResources, testClient, testLabels, testName } from "./testing.ts";
+import { mustRun, removeSuiteResources, startSleeper, suiteLabels } from "./run-testing.ts";
+import { testClient, testName } from "./testing.ts";
 import { createVolume, inspectVolume, listVolumes, pruneVolumes, removeVolume } from "./volumes.ts";
 
 let client: DockerClient;
@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await removeTestResources(client);
+  await removeSuiteResources(client);
 });
 
 describe("volumes", () => {
@@ -21,7 +21,7 @@ describe("volumes", () => {
     const created = await createVolume(client, {
       name,
       driverOpts: { type: "tmpfs", device: "tmpfs", o: "size=8m" },
-      labels: { ...testLabels, role: "cache" },
+      labels: { ...suiteLabels, role: "cache" },
     });
     expect(created).toMatchObject({ name, driver: "local", labels: { role: "cache" } });
     const inspected = await inspectVolume(client, name);
@@ -32,11 +32,11 @@ describe("volumes", () => {
 
   it("lists with size and the containers using each volume", async () => {
     const name = testName("vol");
-    await createVolume(client, { name, labels: testLabels });
+    await createVolume(client, { name, labels: suiteLabels });
     await mustRun(client, "dd if=/dev/zero of=/v/blob bs=1024 count=300 2>/dev/null", [`${name}:/v`]);
     const user = await startSleeper(client, [`${name}:/data:ro`]);
     const [listed] = await listVolumes(client, {
-      filter: { labels: { [Object.keys(testLabels)[0] as string]: "1" } },
+      filter: { labels: { [Object.keys(suiteLabels)[0] as string]: "1" } },
     }).then((all) => all.filter((v) => v.name === name));
     expect(listed?.sizeBytes).toBeGreaterThanOrEqual(300 * 1024);
     expect(listed?.usedBy).toEqual([
@@ -54,7 +54,7 @@ describe("volumes", () => {
   });
 
   it("prunes only unused volumes matching the label", async () => {
-    const mark = { ...testLabels, "dftest.prune": testName("p") };
+    const mark = { ...suiteLabels, "dftest.prune": testName("p") };
     const unused = testName("vol");
     const used = testName("vol");
     await createVolume(client, { name: unused, labels: mark });
