@@ -62,7 +62,8 @@ async function dockerStats(ids: string[]): Promise<Map<string, CliStats>> {
 
 describe("stats", () => {
   it("matches docker stats for a busy loop and a container holding memory", async () => {
-    const busy = await runTestContainer(client, "while true; do :; done");
+    // Capped at half a CPU, so both readings aim at ~50 % however loaded the host is.
+    const busy = await runTestContainer(client, "while true; do :; done", { nanoCpus: 500_000_000 });
     const holder = await runTestContainer(
       client,
       "x=$(head -c 41943040 /dev/zero | tr '\\0' a); touch /tmp/ready; sleep 3600; echo $x | wc -c",
@@ -90,9 +91,9 @@ describe("stats", () => {
     expect(StatsSampleSchema.parse(busySample)).toBeTruthy();
     const cliBusy = cli.get(busy.id) as CliStats;
     const cliHolder = cli.get(holder.id) as CliStats;
-    // Busy, though on a loaded 2-CPU host it may get well under a full CPU.
-    expect(busySample?.cpuPercent).toBeGreaterThan(10);
-    expect(Math.abs((busySample?.cpuPercent ?? 0) - Number.parseFloat(cliBusy.CPUPerc))).toBeLessThan(20);
+    expect(busySample?.cpuPercent).toBeGreaterThan(20);
+    expect(busySample?.cpuPercent).toBeLessThan(65);
+    expect(Math.abs((busySample?.cpuPercent ?? 0) - Number.parseFloat(cliBusy.CPUPerc))).toBeLessThan(15);
     const [cliUsage = "", cliLimit = ""] = cliHolder.MemUsage.split("/");
     const usage = holderSample?.memoryUsage ?? 0;
     expect(usage).toBeGreaterThan(40 * 1024 ** 2);

@@ -10,6 +10,8 @@ export interface TestContainerOptions {
   tty?: boolean;
   name?: string;
   memoryBytes?: number;
+  /** CPU quota in billionths of a CPU (`--cpus 0.5` is 500_000_000). */
+  nanoCpus?: number;
   labels?: Record<string, string>;
 }
 
@@ -25,7 +27,7 @@ export async function runTestContainer(
     Cmd: ["sh", "-c", script],
     Tty: options.tty ?? false,
     Labels: { ...testLabels, ...options.labels },
-    HostConfig: { Memory: options.memoryBytes },
+    HostConfig: { Memory: options.memoryBytes, NanoCpus: options.nanoCpus },
   });
   created.add(container.id);
   await container.start();
