@@ -1,9 +1,13 @@
-// Bundles the agent into ONE file, dist/agent.cjs, that runs with plain `node` (no node_modules).
+// Bundles the agent into ONE file, dist/agent.cjs (or the path given), runnable with plain `node`
+// and no node_modules.
+import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
+const here = (path) => fileURLToPath(new URL(path, import.meta.url));
+
 await build({
-  entryPoints: ["src/main.ts"],
-  outfile: "dist/agent.cjs",
+  entryPoints: [here("src/main.ts")],
+  outfile: process.argv[2] ?? here("dist/agent.cjs"),
   bundle: true,
   platform: "node",
   target: "node20",

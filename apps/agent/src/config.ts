@@ -46,7 +46,7 @@ export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
+export function loadConfig(env: Record<string, string | undefined> = process.env): AgentConfig {
   const parsed = ConfigSchema.safeParse(env);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) =>
@@ -56,7 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
   }
   let docker: Endpoint;
   try {
-    docker = endpointFromEnv(env);
+    docker = endpointFromEnv(env as NodeJS.ProcessEnv);
   } catch (error) {
     throw new ConfigError(`invalid settings: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -1,4 +1,6 @@
 /** `dockfleet-agent doctor`: checks what the agent needs, one line per check, and says how to fix a failure. */
+import { setTimeout as sleep } from "node:timers/promises";
+import { linkCloseCodes } from "@dockfleet/protocol";
 import { connect, describeEndpoint } from "@dockfleet/runtime";
 import { TRPCClientError } from "@trpc/client";
 import type { AgentConfig } from "./config.ts";
@@ -79,11 +81,19 @@ async function credentialCheck(config: AgentConfig): Promise<Check> {
     const answer = (await Promise.race([
       connection.client.query("check"),
       connection.closed.then((why) => {
-        throw new Error(why.code === 4401 ? `refused: ${why.reason}` : `connection closed: ${why.reason}`);
+        throw new Error(
+          why.code === linkCloseCodes.credentialRefused
+            ? `refused: ${why.reason}`
+            : `connection closed: ${why.reason}`,
+        );
       }),
     ])) as { hostName: string; hostId: string };
     return { name, ok: true, detail: `accepted for host ${answer.hostName} (${answer.hostId})` };
   } catch (error) {
+    // A refused credential closes the socket with a code that says why; the call itself only failed.
+    const why = await Promise.race([connection.closed, sleep(1_000)]);
+    if (why?.code === linkCloseCodes.credentialRefused)
+      return { name, ok: false, detail: `refused: ${why.reason}` };
     const message = error instanceof TRPCClientError ? error.message : (error as Error).message;
     return { name, ok: false, detail: message };
   } finally {

@@ -23,6 +23,8 @@ export const linkCloseCodes = {
   /** Another connection of the same host replaced this one. */
   replaced: 4409,
   consoleShutdown: 4503,
+  /** A connection without a credential that did not enroll in time. */
+  enrollTimeout: 4408,
 } as const;
 
 /** tRPC connectionParams (strings only): the credential, absent while enrolling. */

@@ -54,7 +54,15 @@ export function attachAgentLink(
         identity: undefined,
         session,
       };
-      if (credential === undefined) return context; // enrolling
+      if (credential === undefined) {
+        // Without a credential a connection may only enroll, and only for a minute.
+        const timer = setTimeout(
+          () => socket.close(linkCloseCodes.enrollTimeout, "enroll within 60 s"),
+          60_000,
+        );
+        socket.once("close", () => clearTimeout(timer));
+        return context;
+      }
       try {
         return { ...context, identity: await authenticateAgent(db, credential) };
       } catch (error) {
