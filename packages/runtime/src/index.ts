@@ -9,6 +9,7 @@ export * from "./exec.ts";
 export * from "./images.ts";
 export * from "./logs.ts";
 export * from "./networks.ts";
+export * from "./posture.ts";
 export * from "./stats.ts";
 export * from "./system.ts";
 export * from "./topology.ts";
