@@ -23,7 +23,8 @@ export const helperVolumeLabel = "dockfleet.helper.volume";
 /** Where the helper mounts the volume. */
 export const helperMountPath = "/volume";
 
-const pending = new WeakMap<DockerClient, Promise<void>>();
+/** Imports in flight, per client and image name. */
+const pending = new WeakMap<DockerClient, Map<string, Promise<void>>>();
 
 /** An image with one empty directory; it is only ever a mount target, so it needs no files. */
 async function emptyRootTar(): Promise<Readable> {
@@ -52,20 +53,25 @@ async function importHelperImage(client: DockerClient, ref: string): Promise<voi
   }
 }
 
-/** Makes sure the helper image exists, importing it once per client when it does not. */
+async function imageExists(client: DockerClient, ref: string): Promise<boolean> {
+  return engineCall(`inspect helper image ${ref}`, () => client.docker.getImage(ref).inspect()).then(
+    () => true,
+    (error: unknown) => (isRuntimeError(error, "not_found") ? false : Promise.reject(error)),
+  );
+}
+
+/** Makes sure the helper image exists, importing it when it does not. */
 export async function ensureHelperImage(client: DockerClient, ref = helperImage): Promise<void> {
-  const exists = await engineCall(`inspect helper image ${ref}`, () => client.docker.getImage(ref).inspect())
-    .then(() => true)
-    .catch((error: unknown) => {
-      if (isRuntimeError(error, "not_found")) return false;
-      throw error;
-    });
-  if (exists) return;
-  // Concurrent backups must not each import: every import makes a new image ID and dangles the last.
-  let work = ref === helperImage ? pending.get(client) : undefined;
+  // One check-and-import per client and name at a time: every import makes a new image id and
+  // leaves the previous one dangling, so concurrent backups must share one.
+  const inFlight = pending.get(client) ?? new Map<string, Promise<void>>();
+  pending.set(client, inFlight);
+  let work = inFlight.get(ref);
   if (!work) {
-    work = importHelperImage(client, ref).finally(() => pending.delete(client));
-    if (ref === helperImage) pending.set(client, work);
+    work = (async () => {
+      if (!(await imageExists(client, ref))) await importHelperImage(client, ref);
+    })().finally(() => inFlight.delete(ref));
+    inFlight.set(ref, work);
   }
   await work;
 }

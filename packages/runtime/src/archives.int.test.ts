@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { helperVolumeLabel } from "./archive-helper.ts";
 import {
   backupVolume,
+  ensureHelperImage,
   getVolumeArchive,
   helperImage,
   helperLabel,
@@ -235,6 +236,43 @@ describe("volume archives", () => {
     const truncated = await restoreVolume(client, target, open, { sha256 }).catch((e: unknown) => e);
     expect(isRuntimeError(truncated)).toBe(true);
     expect(await exists(target)).toBe(false);
+  });
+
+  it("cancels a backup with its AbortSignal, leaving no helper", async () => {
+    const volume = await volumeWith("dd if=/dev/urandom of=/v/blob bs=1M count=16 2>/dev/null");
+    const controller = new AbortController();
+    const sink = new Writable({
+      write(_chunk, _encoding, done) {
+        controller.abort();
+        done();
+      },
+    });
+    const error = await backupVolume(client, volume, sink, { signal: controller.signal }).catch(
+      (e: unknown) => e,
+    );
+    expect(isRuntimeError(error, "aborted")).toBe(true);
+  });
+
+  it("runs backups of several volumes at once", async () => {
+    const volumes = await Promise.all([1, 2, 3].map((n) => volumeWith(`echo ${n} > /v/n`)));
+    const results = await Promise.all(volumes.map((v) => backupVolume(client, v, devNull())));
+    expect(new Set(results.map((r) => r.tarSha256)).size).toBe(3);
+  });
+
+  it("imports the helper image once however many ask at the same time, labelled, with no dangling copies", async () => {
+    const ref = `${testName("helper")}:1`;
+    const dangling = async () =>
+      (await client.docker.listImages({ filters: { label: [helperLabel], dangling: ["true"] } })).length;
+    const before = await dangling();
+    try {
+      await Promise.all([1, 2, 3, 4].map(() => ensureHelperImage(client, ref)));
+      const image = await client.docker.getImage(ref).inspect();
+      expect(image.Config.Labels).toMatchObject({ [helperLabel]: "volume-archive" });
+      expect(image.Size).toBe(0);
+      expect(await dangling()).toBe(before);
+    } finally {
+      await client.docker.getImage(ref).remove();
+    }
   });
 
   it("puts a plain tar into a new volume", async () => {
