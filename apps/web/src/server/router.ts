@@ -2,6 +2,7 @@
 import { authRouter } from "./access/router.ts";
 import { auditRouter } from "./audit/router.ts";
 import { grantsRouter } from "./grants/router.ts";
+import { containersRouter } from "./hosts/containers/router.ts";
 import { hostsRouter } from "./hosts/router.ts";
 import { onboardingRouter } from "./onboarding/router.ts";
 import { systemRouter } from "./system/router.ts";
@@ -18,6 +19,7 @@ export const appRouter = router({
   grants: grantsRouter,
   tokens: tokensRouter,
   hosts: hostsRouter,
+  containers: containersRouter,
   onboarding: onboardingRouter,
   audit: auditRouter,
 });

@@ -2,8 +2,22 @@
 import { TRPCError } from "@trpc/server";
 import { isAllowedAnywhere } from "../access/policy.ts";
 import { fleetProcedure, hostProcedure, router, signedInProcedure } from "../trpc.ts";
-import { AssignHostGroupInput, CreateHostInput, HostGroupInput } from "./schema.ts";
-import { assignHostGroup, createHost, createHostGroup, listHostGroups, listHosts } from "./service.ts";
+import {
+  AssignHostGroupInput,
+  CreateHostInput,
+  EnrollmentTokenInput,
+  HostGroupInput,
+  HostRef,
+} from "./schema.ts";
+import {
+  assignHostGroup,
+  createHost,
+  createHostGroup,
+  issueEnrollmentToken,
+  listHostGroups,
+  listHosts,
+  revokeHost,
+} from "./service.ts";
 
 export const hostsRouter = router({
   // Signed-in rather than host:view: the list is filtered per host by the caller's grants.
@@ -12,6 +26,12 @@ export const hostsRouter = router({
   create: fleetProcedure("host:onboard")
     .input(CreateHostInput)
     .mutation(({ ctx, input }) => createHost(ctx.db, input)),
+  enrollmentToken: fleetProcedure("host:onboard")
+    .input(EnrollmentTokenInput)
+    .mutation(({ ctx, input }) => issueEnrollmentToken(ctx.db, ctx.publicUrl, input)),
+  revoke: fleetProcedure("host:manage")
+    .input(HostRef)
+    .mutation(({ ctx, input }) => revokeHost(ctx.db, input.hostId)),
   assignGroup: fleetProcedure("host:manage")
     .input(AssignHostGroupInput)
     .mutation(({ ctx, input }) => assignHostGroup(ctx.db, input)),

@@ -13,3 +13,10 @@ export const AssignHostGroupInput = z.object({
   hostId: z.string().min(1),
   hostGroupId: z.string().min(1).nullable(),
 });
+
+/** A token for an existing host (`hostId`: re-enrollment) or for a host created by name if missing. */
+export const EnrollmentTokenInput = z.union([
+  z.object({ hostId: z.string().min(1) }),
+  z.object({ name: HostName, hostGroupId: z.string().min(1).nullable().default(null) }),
+]);
+export const HostRef = z.object({ hostId: z.string().min(1) });

@@ -1,16 +1,52 @@
-/** The host inventory: hosts and host groups, filtered by what the caller may see. */
+/** The host inventory: hosts and host groups, filtered by what the caller may see; enrollment and revocation. */
+import { linkCloseCodes } from "@dockfleet/protocol";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { type Grant, isAllowed } from "../access/policy.ts";
 import { DomainError } from "../errors.ts";
+import { mintEnrollmentToken, revokeHostCredentials } from "../link/enrollment.ts";
+import { isOnline } from "../link/status.ts";
+import { hostLink } from "../link/store.ts";
+
+const listed = {
+  id: true,
+  name: true,
+  hostGroupId: true,
+  hostGroup: { select: { id: true, name: true } },
+  createdAt: true,
+  enrolledAt: true,
+  agentConnected: true,
+  connectedAt: true,
+  lastSeenAt: true,
+  agentVersion: true,
+  dockerVersion: true,
+  os: true,
+  kernel: true,
+  architecture: true,
+  cpus: true,
+  memoryBytes: true,
+  factsError: true,
+  _count: { select: { credentials: { where: { revokedAt: null } } } },
+} as const;
+
+/** Where a host stands with its agent: never enrolled, enrolled (online or not), or revoked. */
+export type AgentState = "pending" | "online" | "offline" | "revoked";
 
 export async function listHosts(db: PrismaClient, grants: Grant[]) {
-  const hosts = await db.host.findMany({
-    orderBy: { name: "asc" },
-    include: { hostGroup: { select: { id: true, name: true } } },
-  });
-  return hosts.filter((host) =>
-    isAllowed(grants, "host:view", { kind: "host", hostGroupId: host.hostGroupId }),
-  );
+  const hosts = await db.host.findMany({ orderBy: { name: "asc" }, select: listed });
+  const now = Date.now();
+  return hosts
+    .filter((host) => isAllowed(grants, "host:view", { kind: "host", hostGroupId: host.hostGroupId }))
+    .map(({ _count, ...host }) => {
+      const activeCredential = _count.credentials > 0;
+      const state: AgentState = isOnline(host, now)
+        ? "online"
+        : activeCredential
+          ? "offline"
+          : host.enrolledAt
+            ? "revoked"
+            : "pending";
+      return { ...host, state };
+    });
 }
 
 export function listHostGroups(db: PrismaClient) {
@@ -50,4 +86,56 @@ export async function assignHostGroup(
     data: { hostGroupId: input.hostGroupId },
   });
   if (count === 0) throw new DomainError("not_found", "no such host");
+}
+
+/** Single-quoted for a POSIX shell (our values never contain a quote, but a URL could). */
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The one line a person runs on the host (next to the agent bundle, agent.cjs). */
+export function installCommand(publicUrl: string, token: string): string {
+  return `DOCKFLEET_CONSOLE_URL=${shellQuote(publicUrl)} DOCKFLEET_ENROLL_TOKEN=${shellQuote(token)} node agent.cjs`;
+}
+
+/**
+ * Mints an enrollment token for a host, creating the host (by name, in a group) when it does not
+ * exist yet. Returns the token once, with the install command carrying it.
+ */
+export async function issueEnrollmentToken(
+  db: PrismaClient,
+  publicUrl: string,
+  input: { hostId: string } | { name: string; hostGroupId: string | null },
+) {
+  let host: { id: string; name: string } | null;
+  if ("hostId" in input) {
+    host = await db.host.findUnique({ where: { id: input.hostId }, select: { id: true, name: true } });
+    if (!host) throw new DomainError("not_found", "no such host");
+  } else {
+    host = await db.host.findUnique({ where: { name: input.name }, select: { id: true, name: true } });
+    host ??= await createHost(db, input);
+  }
+  const { token, expiresAt } = await mintEnrollmentToken(db, host.id);
+  return {
+    hostId: host.id,
+    hostName: host.name,
+    token,
+    expiresAt,
+    command: installCommand(publicUrl, token),
+  };
+}
+
+/** Revokes the host's credential and closes its agent's connection now; it cannot reconnect. */
+export async function revokeHost(db: PrismaClient, hostId: string) {
+  const host = await db.host.findUnique({ where: { id: hostId }, select: { id: true, name: true } });
+  if (!host) throw new DomainError("not_found", "no such host");
+  const revoked = await revokeHostCredentials(db, host.id);
+  const link = hostLink(db);
+  const disconnected = link.disconnect(
+    host.id,
+    linkCloseCodes.credentialRefused,
+    "the host's credential was revoked",
+  );
+  await db.host.update({ where: { id: host.id }, data: { agentConnected: false } });
+  return { revokedCredentials: revoked, disconnected };
 }

@@ -1,7 +1,9 @@
 "use client";
+/** The fleet's hosts: live agent status and facts, adding a host by hand (install command), revoking. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
 import { type FormEvent, useState } from "react";
-import { useTRPC } from "../../../lib/trpc.ts";
+import { type RouterOutputs, useTRPC } from "../../../lib/trpc.ts";
 import { Can, useCan } from "../../_components/me.tsx";
 import {
   Badge,
@@ -10,10 +12,34 @@ import {
   ErrorMessage,
   Field,
   Input,
+  Notice,
   PageHeader,
   Select,
   Table,
 } from "../../_components/ui.tsx";
+
+type Host = RouterOutputs["hosts"]["list"][number];
+type Enrollment = RouterOutputs["hosts"]["enrollmentToken"];
+
+/** The list refreshes this often, so status and "last seen" follow the agents. */
+const refreshMs = 2_500;
+
+function ago(date: Date | null, now: number): string {
+  if (!date) return "never";
+  const seconds = Math.max(0, Math.round((now - date.getTime()) / 1000));
+  if (seconds < 60) return `${seconds} s ago`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return `${hours} h ago`;
+  return date.toLocaleDateString();
+}
+
+function bytes(value: bigint | null): string {
+  if (value === null) return "—";
+  const gib = Number(value) / 1024 ** 3;
+  return gib >= 1 ? `${gib.toFixed(1)} GiB` : `${(Number(value) / 1024 ** 2).toFixed(0)} MiB`;
+}
 
 function NewHostGroup() {
   const trpc = useTRPC();
@@ -44,15 +70,58 @@ function NewHostGroup() {
   );
 }
 
-function NewHost({ groups }: { groups: { id: string; name: string }[] }) {
+/** The one-time install command, shown once: the token in it works once and expires soon. */
+function InstallCommand({ enrollment, onDone }: { enrollment: Enrollment; onDone(): void }) {
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    await navigator.clipboard.writeText(enrollment.command);
+    setCopied(true);
+  };
+  return (
+    <Notice>
+      <p>
+        On <strong>{enrollment.hostName}</strong>, next to the agent bundle (<code>agent.cjs</code>, built
+        into the console at <code>apps/agent/dist/agent.cjs</code>), run as a user that can use the Docker
+        socket:
+      </p>
+      <code
+        data-testid="install-command"
+        className="mt-2 block break-all rounded bg-zinc-950 p-2 font-mono text-xs"
+      >
+        {enrollment.command}
+      </code>
+      <p className="mt-2 text-xs text-sky-200">
+        The token works once and expires at {enrollment.expiresAt.toLocaleTimeString()}; it is not shown
+        again. The host turns online below as soon as its agent connects.
+      </p>
+      <div className="mt-2 flex gap-2">
+        <Button variant="secondary" onClick={copy}>
+          {copied ? "Copied" : "Copy command"}
+        </Button>
+        <Button variant="secondary" onClick={onDone}>
+          Done
+        </Button>
+      </div>
+    </Notice>
+  );
+}
+
+function NewHost({
+  groups,
+  onEnrollment,
+}: {
+  groups: { id: string; name: string }[];
+  onEnrollment(enrollment: Enrollment): void;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [name, setName] = useState("");
   const [hostGroupId, setGroup] = useState("");
   const create = useMutation(
-    trpc.hosts.create.mutationOptions({
-      onSuccess: () => {
+    trpc.hosts.enrollmentToken.mutationOptions({
+      onSuccess: (enrollment) => {
         setName("");
+        onEnrollment(enrollment);
         return queryClient.invalidateQueries({ queryKey: trpc.hosts.list.queryKey() });
       },
     }),
@@ -84,22 +153,119 @@ function NewHost({ groups }: { groups: { id: string; name: string }[] }) {
   );
 }
 
+function Status({ host, now }: { host: Host; now: number }) {
+  const seen = `last seen ${ago(host.lastSeenAt, now)}`;
+  switch (host.state) {
+    case "online":
+      return <Badge tone="good">online</Badge>;
+    case "offline":
+      return (
+        <span className="space-x-2">
+          <Badge tone="bad">offline</Badge>
+          <span className="text-xs text-zinc-400">{seen}</span>
+        </span>
+      );
+    case "revoked":
+      return (
+        <span className="space-x-2">
+          <Badge tone="warn">revoked</Badge>
+          <span className="text-xs text-zinc-400">{seen}</span>
+        </span>
+      );
+    default:
+      return <Badge>waiting for agent</Badge>;
+  }
+}
+
+function HostActions({ host, onEnrollment }: { host: Host; onEnrollment(enrollment: Enrollment): void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [confirming, setConfirming] = useState(false);
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.hosts.list.queryKey() });
+  const revoke = useMutation(
+    trpc.hosts.revoke.mutationOptions({
+      onSuccess: () => {
+        setConfirming(false);
+        return refresh();
+      },
+    }),
+  );
+  const token = useMutation(trpc.hosts.enrollmentToken.mutationOptions({ onSuccess: onEnrollment }));
+  const canManage = useCan("host:manage");
+  const canOnboard = useCan("host:onboard");
+  const enrolled = host.state === "online" || host.state === "offline";
+  return (
+    <div className="flex flex-wrap items-center justify-end gap-2">
+      {canOnboard && !enrolled && (
+        <Button
+          variant="secondary"
+          disabled={token.isPending}
+          onClick={() => token.mutate({ hostId: host.id })}
+        >
+          New install command
+        </Button>
+      )}
+      {canManage && enrolled && !confirming && (
+        <Button variant="danger" onClick={() => setConfirming(true)}>
+          Revoke
+        </Button>
+      )}
+      {confirming && (
+        <div role="alertdialog" aria-label={`Revoke ${host.name}`} className="flex items-center gap-2">
+          <span className="text-xs text-zinc-300">
+            Disconnect {host.name} now? Its agent cannot reconnect until it is enrolled again.
+          </span>
+          <Button
+            variant="danger"
+            disabled={revoke.isPending}
+            onClick={() => revoke.mutate({ hostId: host.id })}
+          >
+            Revoke {host.name}
+          </Button>
+          <Button variant="secondary" onClick={() => setConfirming(false)}>
+            Cancel
+          </Button>
+        </div>
+      )}
+      <ErrorMessage error={revoke.error ?? token.error} />
+    </div>
+  );
+}
+
 export default function HostsPage() {
   const trpc = useTRPC();
-  const hosts = useQuery(trpc.hosts.list.queryOptions());
+  const hosts = useQuery({ ...trpc.hosts.list.queryOptions(), refetchInterval: refreshMs });
   const groups = useQuery(trpc.hosts.groups.queryOptions());
   const canOnboard = useCan("host:onboard");
   const canManage = useCan("host:manage");
+  const [enrollment, setEnrollment] = useState<Enrollment>();
+  const now = hosts.dataUpdatedAt || Date.now();
   return (
     <>
-      <PageHeader title="Hosts" description="Docker hosts of the fleet you may see." />
+      <PageHeader
+        title="Hosts"
+        description="Docker hosts of the fleet you may see, with their agents' status."
+        actions={
+          canOnboard && (
+            <Link
+              href="/hosts/add"
+              className="rounded-md border border-zinc-700 px-3 py-1.5 text-sm font-medium hover:bg-zinc-800"
+            >
+              Add host over SSH
+            </Link>
+          )
+        }
+      />
       <div className="space-y-6">
         {(canOnboard || canManage) && (
           <Card title="Inventory">
             <div className="space-y-4">
               <Can permission="host:onboard">
-                <NewHost groups={groups.data ?? []} />
+                <NewHost groups={groups.data ?? []} onEnrollment={setEnrollment} />
               </Can>
+              {enrollment && (
+                <InstallCommand enrollment={enrollment} onDone={() => setEnrollment(undefined)} />
+              )}
               <Can permission="host:manage">
                 <NewHostGroup />
               </Can>
@@ -108,14 +274,39 @@ export default function HostsPage() {
         )}
         <ErrorMessage error={hosts.error} />
         <Table
-          head={["Host", "Group", "Added"]}
+          head={[
+            "Host",
+            "Status",
+            "Agent",
+            "Docker",
+            "OS",
+            "CPUs",
+            "Memory",
+            "Group",
+            ...(canOnboard || canManage ? [""] : []),
+          ]}
           empty={hosts.data?.length === 0 ? "No hosts yet." : undefined}
         >
           {hosts.data?.map((host) => (
-            <tr key={host.id} data-testid="host-row">
+            <tr key={host.id} data-testid="host-row" data-state={host.state}>
               <td className="px-4 py-2 font-medium">{host.name}</td>
+              <td className="px-4 py-2" data-testid="host-status">
+                <Status host={host} now={now} />
+              </td>
+              <td className="px-4 py-2 text-zinc-300">{host.agentVersion ?? "—"}</td>
+              <td className="px-4 py-2 text-zinc-300">{host.dockerVersion ?? "—"}</td>
+              <td className="px-4 py-2 text-zinc-300" title={host.kernel ?? undefined}>
+                {host.os ?? "—"}
+                {host.factsError && <span className="block text-xs text-amber-300">{host.factsError}</span>}
+              </td>
+              <td className="px-4 py-2 text-zinc-300">{host.cpus ?? "—"}</td>
+              <td className="px-4 py-2 text-zinc-300">{bytes(host.memoryBytes)}</td>
               <td className="px-4 py-2">{host.hostGroup ? <Badge>{host.hostGroup.name}</Badge> : "—"}</td>
-              <td className="px-4 py-2 text-zinc-400">{host.createdAt.toLocaleString()}</td>
+              {(canOnboard || canManage) && (
+                <td className="px-4 py-2">
+                  <HostActions host={host} onEnrollment={setEnrollment} />
+                </td>
+              )}
             </tr>
           ))}
         </Table>

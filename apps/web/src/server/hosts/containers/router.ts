@@ -1,0 +1,22 @@
+/**
+ * Host-scoped container procedures (`containers.*`), each going through the host's agent. They
+ * live with the hosts domain until the containers domain has a folder of its own.
+ */
+import { hostProcedure, router } from "../../trpc.ts";
+import { ContainerInput, ListContainersInput, StopContainerInput } from "./schema.ts";
+import { listContainers, restartContainer, startContainer, stopContainer } from "./service.ts";
+
+export const containersRouter = router({
+  list: hostProcedure("container:view")
+    .input(ListContainersInput)
+    .query(({ ctx, input }) => listContainers(ctx.db, ctx.host, input)),
+  start: hostProcedure("container:operate")
+    .input(ContainerInput)
+    .mutation(({ ctx, input }) => startContainer(ctx.db, ctx.host, input)),
+  stop: hostProcedure("container:operate")
+    .input(StopContainerInput)
+    .mutation(({ ctx, input }) => stopContainer(ctx.db, ctx.host, input)),
+  restart: hostProcedure("container:operate")
+    .input(StopContainerInput)
+    .mutation(({ ctx, input }) => restartContainer(ctx.db, ctx.host, input)),
+});

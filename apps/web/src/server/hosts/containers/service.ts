@@ -1,0 +1,30 @@
+/** Containers of one host, through its agent. */
+import type { PrismaClient } from "../../../generated/prisma/client.ts";
+import { callHost, type HostTarget } from "../gateway.ts";
+
+export function listContainers(db: PrismaClient, host: HostTarget, input: { all: boolean }) {
+  return callHost(db, host, "container.list", { all: input.all });
+}
+
+export async function startContainer(db: PrismaClient, host: HostTarget, input: { containerId: string }) {
+  await callHost(db, host, "container.start", input);
+}
+
+export async function stopContainer(
+  db: PrismaClient,
+  host: HostTarget,
+  input: { containerId: string; timeoutSeconds?: number },
+) {
+  // The Engine waits up to timeoutSeconds before SIGKILL: give the command that long and more.
+  const timeoutMs = ((input.timeoutSeconds ?? 10) + 30) * 1000;
+  await callHost(db, host, "container.stop", input, { timeoutMs });
+}
+
+export async function restartContainer(
+  db: PrismaClient,
+  host: HostTarget,
+  input: { containerId: string; timeoutSeconds?: number },
+) {
+  const timeoutMs = ((input.timeoutSeconds ?? 10) + 30) * 1000;
+  await callHost(db, host, "container.restart", input, { timeoutMs });
+}
