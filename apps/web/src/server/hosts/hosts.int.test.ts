@@ -253,6 +253,19 @@ describe("a host added by hand", () => {
     );
   });
 
+  it("goes offline when its agent stops answering heartbeats, and reconnects when it wakes up", async () => {
+    // A stopped process keeps its socket open but answers nothing, like a host behind a cut link.
+    first.child.kill("SIGSTOP");
+    try {
+      const silent = await untilState("api-host", "offline");
+      expect(silent.id).toBe(enrollment.hostId);
+    } finally {
+      first.child.kill("SIGCONT");
+    }
+    await untilState("api-host", "online");
+    await first.waitFor(/disconnected \(.*\); reconnecting in/);
+  });
+
   it("is cut off at once when revoked, and cannot reconnect", async () => {
     const result = await admin.must<{ revokedCredentials: number; disconnected: boolean }>(
       "mutate",
