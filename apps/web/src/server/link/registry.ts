@@ -2,6 +2,7 @@
  * The link registry: the agents connected to this console process, by host. Domain code reaches a
  * host only through `call` (one command, one typed result) and `stream` (chunks until cancelled).
  */
+import { EventEmitter, once } from "node:events";
 import {
   type CommandInput,
   type CommandResult,
@@ -31,6 +32,8 @@ export interface LinkRegistryOptions {
 
 export class LinkRegistry {
   private readonly byHost = new Map<string, AgentConnection>();
+  /** Emits `connected` with the host id whenever an agent says hello. */
+  private readonly events = new EventEmitter();
   private readonly timer: NodeJS.Timeout;
   private readonly log: (message: string) => void;
   private shuttingDown = false;
@@ -72,6 +75,15 @@ export class LinkRegistry {
     return connection.stream(name, input, options);
   }
 
+  /** Resolves once the host's agent is connected (at once if it is); rejects when the signal aborts. */
+  async whenConnected(hostId: string, signal?: AbortSignal): Promise<void> {
+    this.events.setMaxListeners(0);
+    while (!this.byHost.has(hostId)) {
+      const [connected] = (await once(this.events, "connected", { signal })) as [string];
+      if (connected === hostId) return;
+    }
+  }
+
   isConnected(hostId: string): boolean {
     return this.byHost.has(hostId);
   }
@@ -97,6 +109,7 @@ export class LinkRegistry {
       },
     );
     this.log(`host ${info.hostName} (${info.hostId}) connected, agent ${info.agentVersion}`);
+    this.events.emit("connected", info.hostId);
     return connection;
   }
 

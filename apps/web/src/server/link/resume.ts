@@ -1,0 +1,80 @@
+/**
+ * Live streams that survive disconnects: when the agent's connection drops, wait until it is back
+ * and ask again from where the last delivered item left off. Logs resume from a cursor (timestamp
+ * + lines at it), events from the last event id; the runtime skips what was already delivered, so
+ * the consumer sees no gap and no duplicate.
+ */
+import { type CommandInput, isLinkError, LinkError, type StreamItem } from "@dockfleet/protocol";
+import { advanceCursor, type LogCursor } from "@dockfleet/runtime";
+import type { LinkRegistry } from "./registry.ts";
+
+/** A follow that starts while the host is offline fails at once; only a follow under way waits. */
+function assertConnected(link: LinkRegistry, hostId: string, what: string): void {
+  if (!link.isConnected(hostId)) throw new LinkError("offline", `${what}: the host's agent is not connected`);
+}
+
+export interface ResumeOptions {
+  signal?: AbortSignal;
+  /** Called each time the stream is asked for again after a disconnect. */
+  onResume?(from: string): void;
+}
+
+/** Follows a container's log through the host's agent, across reconnects of that agent. */
+export async function* followLogs(
+  link: LinkRegistry,
+  hostId: string,
+  input: CommandInput<"logs.follow">,
+  options: ResumeOptions = {},
+): AsyncGenerator<StreamItem<"logs.follow">> {
+  let cursor: LogCursor | undefined = input.cursor;
+  assertConnected(link, hostId, "logs.follow");
+  for (;;) {
+    const stream = link.stream(hostId, "logs.follow", cursor ? { ...input, cursor } : input, {
+      signal: options.signal,
+    });
+    try {
+      for await (const chunk of stream) {
+        for (const line of chunk.items) {
+          cursor = advanceCursor(cursor, line.timestamp);
+          yield line;
+        }
+      }
+      return; // ended by itself: the container stopped, or `follow: false`
+    } catch (error) {
+      if (!isLinkError(error, "offline") || options.signal?.aborted) throw error;
+    } finally {
+      stream.cancel();
+    }
+    await link.whenConnected(hostId, options.signal);
+    options.onResume?.(cursor ? `${cursor.timestamp} (+${cursor.linesAtTimestamp})` : "the start");
+  }
+}
+
+/** Follows the host's Engine events across reconnects of its agent, resuming after the last event id. */
+export async function* followEvents(
+  link: LinkRegistry,
+  hostId: string,
+  input: CommandInput<"events.follow">,
+  options: ResumeOptions = {},
+): AsyncGenerator<StreamItem<"events.follow">> {
+  let since = input.since;
+  assertConnected(link, hostId, "events.follow");
+  for (;;) {
+    const stream = link.stream(hostId, "events.follow", { ...input, since }, { signal: options.signal });
+    try {
+      for await (const chunk of stream) {
+        for (const event of chunk.items) {
+          since = event.id;
+          yield event;
+        }
+      }
+      return;
+    } catch (error) {
+      if (!isLinkError(error, "offline") || options.signal?.aborted) throw error;
+    } finally {
+      stream.cancel();
+    }
+    await link.whenConnected(hostId, options.signal);
+    options.onResume?.(since ?? "now");
+  }
+}
