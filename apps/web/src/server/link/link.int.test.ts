@@ -68,6 +68,15 @@ const scripted: Handlers = {
     throw new RuntimeError("not_found", `inspect container "${input.containerId}": no such container`, 404);
   },
   "container.list": async () => [{ bogus: true }] as never,
+  "stats.follow": async (_ctx, _input, signal): Promise<StreamRun<"stats.follow">> => {
+    async function* sweeps() {
+      for (let n = 0; !signal.aborted; n++) {
+        yield { samples: [], failures: [], at: String(n) };
+        await sleep(1);
+      }
+    }
+    return { items: sweeps(), result: () => null };
+  },
   "logs.follow": async (_ctx, input, signal): Promise<StreamRun<"logs.follow">> => {
     const total = input.tail === "all" ? 5_000 : (input.tail ?? 0);
     async function* items() {
@@ -294,6 +303,25 @@ describe("calls", () => {
     expect(paused).toBe(true);
     expect(received).toEqual(Array.from({ length: 5_000 }, (_, n) => n));
     await expect(stream.result).resolves.toEqual({ cursor: null });
+  });
+
+  it("drops the oldest stats sweeps for a slow consumer, and counts them", async () => {
+    const stream = registry.stream(host.id, "stats.follow", {}, { bufferChunks: 1 });
+    let dropped = 0;
+    let last = -1;
+    let chunks = 0;
+    for await (const chunk of stream) {
+      dropped += chunk.dropped;
+      for (const sweep of chunk.items) {
+        // Whatever was dropped, what arrives is in order and fresh.
+        expect(Number(sweep.at)).toBeGreaterThan(last);
+        last = Number(sweep.at);
+      }
+      chunks += 1;
+      if (dropped > 0 && chunks > 3) break;
+      await sleep(200);
+    }
+    expect(dropped).toBeGreaterThan(0);
   });
 
   it("stops the agent's source when the consumer stops", async () => {
