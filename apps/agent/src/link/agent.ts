@@ -80,7 +80,7 @@ async function helloFor(context: HandlerContext): Promise<HelloInput> {
   try {
     const facts = await Promise.race([
       context.docker().then((client) => hostFacts(client)),
-      sleep(15_000).then(() => {
+      sleep(15_000, undefined, { ref: false }).then(() => {
         throw new Error("the Docker Engine did not answer within 15 s");
       }),
     ]);

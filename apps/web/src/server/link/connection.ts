@@ -65,6 +65,18 @@ export interface AgentConnectionInfo {
   connectedAt: Date;
 }
 
+/** A stream that never opened: iterating it (or awaiting `result`) gives `error`. */
+export function failedStream<N extends StreamCommandName>(error: LinkError): LinkStream<N> {
+  const result = Promise.reject(error);
+  result.catch(() => undefined);
+  return {
+    id: "",
+    result,
+    cancel: () => undefined,
+    [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(error) }),
+  };
+}
+
 export class AgentConnection {
   /** What the agent's `commands` subscription reads. */
   readonly outbox = new Channel<ConsoleMessage>();
@@ -92,7 +104,12 @@ export class AgentConnection {
     options: CallOptions = {},
   ): Promise<CommandResult<N>> {
     if (this.closedWith) return Promise.reject(this.closedWith);
-    const parsed = parseCommandInput(name, input);
+    let parsed: unknown;
+    try {
+      parsed = parseCommandInput(name, input);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const id = randomUUID();
     const timeoutMs = options.timeoutMs ?? commands[name].defaultTimeoutMs;
     const signal = options.signal;
@@ -137,7 +154,12 @@ export class AgentConnection {
     input: CommandInput<N>,
     options: StreamOptions = {},
   ): LinkStream<N> {
-    const parsed = parseCommandInput(name, input);
+    let parsed: unknown;
+    try {
+      parsed = parseCommandInput(name, input);
+    } catch (error) {
+      return failedStream(error as LinkError);
+    }
     const id = randomUUID();
     let settled = false;
     let settleResult!: (value: CommandResult<N>) => void;

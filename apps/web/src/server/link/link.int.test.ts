@@ -259,7 +259,11 @@ describe("calls", () => {
   });
 
   it("refuses bad input before sending anything", async () => {
-    expect(() => registry.call(host.id, "container.stop", { containerId: "" })).toThrow(LinkError);
+    const error = await caught(registry.call(host.id, "container.stop", { containerId: "" }));
+    expect(error.code).toBe("invalid");
+    expect(registry.connection(host.id)?.inFlight.calls).toBe(0);
+    const stream = registry.stream(host.id, "logs.follow", { containerId: "x", tail: -1 });
+    await expect(stream[Symbol.asyncIterator]().next()).rejects.toSatisfy((e) => isLinkError(e, "invalid"));
   });
 
   it("cancels a command that outlives its deadline on both ends", async () => {

@@ -16,6 +16,7 @@ import {
   AgentConnection,
   type AgentConnectionInfo,
   type CallOptions,
+  failedStream,
   type LinkStream,
   type StreamOptions,
 } from "./connection.ts";
@@ -67,11 +68,7 @@ export class LinkRegistry {
     options?: StreamOptions,
   ): LinkStream<N> {
     const connection = this.byHost.get(hostId);
-    if (!connection) {
-      const failed = new AgentConnection(placeholder(hostId), () => undefined);
-      failed.close(offline(name));
-      return failed.stream(name, input, options);
-    }
+    if (!connection) return failedStream(offline(name));
     return connection.stream(name, input, options);
   }
 
@@ -175,8 +172,4 @@ export class LinkRegistry {
 
 function offline(what: string): LinkError {
   return new LinkError("offline", `${what}: the host's agent is not connected`);
-}
-
-function placeholder(hostId: string): AgentConnectionInfo {
-  return { hostId, hostName: hostId, credentialId: "", agentVersion: "", connectedAt: new Date(0) };
 }
