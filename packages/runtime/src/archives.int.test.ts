@@ -1,8 +1,10 @@
+import { randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
+
 import { mkdtemp, rm, stat, truncate } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
+import { Readable, Writable } from "node:stream";
 import tar from "tar-stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { helperVolumeLabel } from "./archive-helper.ts";
@@ -273,6 +275,16 @@ describe("volume archives", () => {
     } finally {
       await client.docker.getImage(ref).remove();
     }
+  });
+
+  it("refuses a source that is not a tar as invalid_spec, and removes the new volume", async () => {
+    const target = testName("vol");
+    const junk = Readable.from([randomBytes(1024 * 1024)]);
+    const error = await putVolumeArchive(client, target, junk, { create: { labels: suiteLabels } }).catch(
+      (e: unknown) => e,
+    );
+    expect(isRuntimeError(error, "invalid_spec")).toBe(true);
+    expect(await exists(target)).toBe(false);
   });
 
   it("puts a plain tar into a new volume", async () => {

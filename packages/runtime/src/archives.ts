@@ -3,7 +3,14 @@
  * `./…`, like `tar -C dir -c .`) and streamed back in, through a helper container that is created
  * but never started, so no image from a registry is needed. Streams only, never whole archives.
  */
-import { PassThrough, type Readable, Transform, type TransformCallback, type Writable } from "node:stream";
+import {
+  PassThrough,
+  pipeline as pipelineCallback,
+  type Readable,
+  Transform,
+  type TransformCallback,
+  type Writable,
+} from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { z } from "zod";
@@ -11,8 +18,8 @@ import { type Digest, gzipAndHash, HashTap, hashStream } from "./archive-digest.
 import { type Helper, helperMountPath, withHelper } from "./archive-helper.ts";
 import { withUsersStopped } from "./archive-quiesce.ts";
 import { RootEntryTap, rootEntryTar } from "./archive-root.ts";
-
 import type { DockerClient } from "./client.ts";
+
 import { engineStreamCall } from "./dial.ts";
 import { engineCall, isRuntimeError, RuntimeError, toRuntimeError } from "./errors.ts";
 import { Labels, parseSpec } from "./spec.ts";
@@ -213,6 +220,18 @@ export async function backupVolume(
   });
 }
 
+/** The Engine reports a bad archive as a 500 from its untar process; it is the input that is wrong. */
+function notATar(error: unknown): unknown {
+  if (isRuntimeError(error, "engine") && /Error processing tar file|invalid tar header/.test(error.message)) {
+    return new RuntimeError(
+      "invalid_spec",
+      `${error.message} (the archive is not a valid tar)`,
+      error.statusCode,
+    );
+  }
+  return error;
+}
+
 async function putTar(
   helper: Helper,
   volume: string,
@@ -222,19 +241,25 @@ async function putTar(
   const count = new ByteCount();
   const rootTap = new RootEntryTap();
   const body = new PassThrough();
-  const flowing = pipeline(source, count, rootTap, body, { signal });
+  // Whichever side fails first is the cause; the other only fails because of it.
+  let cause: "source" | "engine" | undefined;
+  const flowing = pipeline(source, count, rootTap, body, { signal }).catch((error: unknown) => {
+    cause ??= "source";
+    throw toRuntimeError(error, `read archive for volume "${volume}"`);
+  });
   const put = engineCall(`write volume "${volume}"`, () =>
     helper.container.putArchive(body, { path: helperMountPath, abortSignal: signal }),
-  );
+  ).catch((error: unknown) => {
+    cause ??= "engine";
+    // The request is gone but nothing stops the source: end it, or the pipeline waits forever.
+    body.destroy();
+    throw error;
+  });
   const [fed, written] = await Promise.allSettled([flowing, put]);
-  if (written.status === "rejected") {
-    source.destroy();
-    // A broken source is the root cause when both fail (the Engine only saw a truncated tar).
-    throw fed.status === "rejected"
-      ? toRuntimeError(fed.reason, `read archive for volume "${volume}"`)
-      : written.reason;
-  }
-  if (fed.status === "rejected") throw toRuntimeError(fed.reason, `read archive for volume "${volume}"`);
+  if (fed.status === "rejected" && cause === "source") throw fed.reason;
+  if (written.status === "rejected") throw notATar(written.reason);
+  if (fed.status === "rejected") throw fed.reason;
+
   const root = rootTap.root;
   if (root) {
     const entry = await rootEntryTar(helperMountPath.slice(1), root);
@@ -327,13 +352,9 @@ export async function restoreVolume(
     throw toRuntimeError(error, `read archive for volume "${volume}"`);
   });
   assertDigest(first, want, "the archive does not match its sha256; nothing was restored");
-  const second = await open();
   const tap = new HashTap();
-  const unzip = createGunzip();
-  const tar = second.pipe(tap).pipe(unzip);
-  // pipe() does not forward errors; the tar stream must fail when the file read fails.
-  second.on("error", (error) => unzip.destroy(error));
-  tap.on("error", (error) => unzip.destroy(error));
+  // The callback form returns the gunzip end: a read error fails it, destroying it closes the file.
+  const tar = pipelineCallback(await open(), tap, createGunzip(), () => undefined);
   return writeVolume(
     client,
     volume,
