@@ -11,7 +11,7 @@ import {
   startAgent,
   uninstallAgent,
 } from "./installer.ts";
-import { agentLayout } from "./layout.ts";
+import { agentLayout, agentLeftoversCommand } from "./layout.ts";
 import { openSsh, type SshSession } from "./ssh.ts";
 
 // A stand-in for the agent bundle: proves the installed runtime runs it with the env file's settings.
@@ -92,9 +92,7 @@ describe("the installer on a lab host", () => {
 
     const supervisorPid = (await ssh.exec(`cat ${agentLayout.pidFile}`)).stdout.trim();
     await uninstallAgent(ssh, check);
-    const left = await ssh.exec(
-      `ls -d ${agentLayout.dir} ${agentLayout.configDir} ${agentLayout.stateDir} ${agentLayout.pidFile} 2>/dev/null; true`,
-    );
+    const left = await ssh.exec(agentLeftoversCommand);
     expect(left.stdout).toBe("");
     await until(async () =>
       (await ssh.exec(`kill -0 ${supervisorPid} 2>/dev/null`)).exitCode !== 0 ? true : undefined,

@@ -67,3 +67,9 @@ while :; do
   [ "$pause" -lt 30 ] && pause=$((pause * 2))
 done
 `;
+
+/**
+ * A shell command printing each agent path still holding anything. An empty directory counts as
+ * gone: where a path is a mount point (a lab host's private state dir) only its contents can go.
+ */
+export const agentLeftoversCommand = `for p in ${agentLayout.dir} ${agentLayout.configDir} ${agentLayout.stateDir} ${agentLayout.unit} ${agentLayout.pidFile}; do if [ -d "$p" ]; then [ -n "$(ls -A "$p")" ] && echo "$p"; elif [ -e "$p" ]; then echo "$p"; fi; done; true`;

@@ -4,14 +4,16 @@ import { type LabHost, labUp } from "../../../../../scripts/lab.ts";
 import type { ApiClient } from "../testing/api-client.ts";
 import { startTestConsole, type TestConsole } from "../testing/console.ts";
 import { checkHost, uninstallAgent } from "./installer.ts";
-import { agentLayout } from "./layout.ts";
+import { agentLayout, agentLeftoversCommand } from "./layout.ts";
 import { openSsh, type SshSession } from "./ssh.ts";
 import type { StepState } from "./steps.ts";
 
 let fleet: TestConsole;
 let admin: ApiClient;
+let hosts: LabHost[];
 let host: LabHost;
 let privateKey: string;
+let roots: SshSession[];
 let root: SshSession;
 
 interface Job {
@@ -31,12 +33,14 @@ async function finished(jobId: string): Promise<Job> {
 const keyAuth = () => ({ kind: "key" as const, privateKey });
 
 beforeAll(async () => {
-  const lab = await labUp(2);
-  const second = lab.hosts[1];
-  if (!second) throw new Error("the lab has no second host");
-  host = second;
+  const lab = await labUp(3);
+  hosts = lab.hosts.slice(0, 3);
   privateKey = await readFile(lab.labKey, "utf8");
-  root = await openSsh({ host: host.address, port: host.sshPort, username: "root", privateKey });
+  roots = await Promise.all(
+    hosts.map((h) => openSsh({ host: h.address, port: h.sshPort, username: "root", privateKey })),
+  );
+  [, host] = hosts as [LabHost, LabHost];
+  [, root] = roots as [SshSession, SshSession];
   fleet = await startTestConsole({
     listenHost: "0.0.0.0",
     agentConsoleUrl: (port) => `http://${lab.gateway}:${port}`,
@@ -44,17 +48,19 @@ beforeAll(async () => {
   admin = await fleet.admin();
 });
 afterAll(async () => {
-  if (root) await uninstallAgent(root, await checkHost(root)).catch(() => undefined);
-  root?.close();
+  for (const session of roots ?? []) {
+    await uninstallAgent(session, await checkHost(session)).catch(() => undefined);
+    session.close();
+  }
   await fleet?.stop();
 });
 
-function start(name: string, fingerprint: string) {
+function start(name: string, fingerprint: string, target: LabHost = host) {
   return admin.must<{ jobId: string; hostId: string }>("mutate", "onboarding.start", {
     name,
     hostGroupId: null,
-    address: host.address,
-    port: host.sshPort,
+    address: target.address,
+    port: target.sshPort,
     username: "root",
     auth: keyAuth(),
     fingerprint,
@@ -62,9 +68,7 @@ function start(name: string, fingerprint: string) {
 }
 
 async function nothingInstalled(): Promise<void> {
-  const left = await root.exec(
-    `ls -d ${agentLayout.dir} ${agentLayout.configDir} ${agentLayout.stateDir} 2>/dev/null; true`,
-  );
+  const left = await root.exec(agentLeftoversCommand);
   expect(left.stdout).toBe("");
 }
 
@@ -142,5 +146,30 @@ describe("onboarding over SSH", () => {
     expect(ssh.sealedAuth).not.toContain("PRIVATE KEY");
     const env = await root.exec(`stat -c %a ${agentLayout.env}`);
     expect(env.stdout.trim()).toBe("600");
+  });
+
+  it("onboards the other lab hosts at the same time, each online with its own facts", async () => {
+    const others = [0, 2].map((i) => ({ lab: hosts[i] as LabHost, ssh: roots[i] as SshSession }));
+    const jobs = await Promise.all(
+      others.map(({ lab, ssh }) => start(`dftest-${lab.name}`, ssh.fingerprint, lab)),
+    );
+    const results = await Promise.all(jobs.map(({ jobId }) => finished(jobId)));
+    const failures = results.flatMap((job) => job.steps.filter((step) => step.status === "failed"));
+    expect(failures).toEqual([]);
+    expect(results.map((job) => job.status)).toEqual(["succeeded", "succeeded"]);
+    const online = await fleet.db.host.findMany({
+      where: { name: { startsWith: "dftest-" }, agentConnected: true },
+    });
+    expect(online.map((h) => h.name).sort()).toEqual([
+      "dftest-dockfleet-lab-1",
+      "dftest-dockfleet-lab-3",
+      "dftest-lab-2",
+    ]);
+    for (const { lab, ssh } of others) {
+      const record = online.find((h) => h.name === `dftest-${lab.name}`);
+      const hostname = (await ssh.exec("docker info --format '{{.Name}}'")).stdout.trim();
+      expect((record?.facts as { hostname?: string } | null)?.hostname).toBe(hostname);
+      expect(record?.cpus).toBeGreaterThan(0);
+    }
   });
 });
