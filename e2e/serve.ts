@@ -1,7 +1,8 @@
-// Starts the built console for the Playwright specs on a fresh database of the DATABASE_URL server,
-// and records the first-run setup link it prints in e2e/.state/setup-url.
+// Starts Dockfleet for the Playwright specs with the README's start command (scripts/start.ts), on a
+// fresh database of the DATABASE_URL server and a fresh state dir, so the specs see what a new user
+// sees: the one-time setup link (recorded in e2e/.state/setup-url) and this machine's own host.
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -24,24 +25,25 @@ async function freshDatabase(): Promise<string> {
   return url.toString();
 }
 
+rmSync(stateDir, { recursive: true, force: true });
 mkdirSync(stateDir, { recursive: true });
-const consoleProcess = spawn(process.execPath, [path.join(root, "apps/web/dist/main.js")], {
+const start = spawn(path.join(root, "node_modules/.bin/tsx"), [path.join(root, "scripts/start.ts")], {
   cwd: root,
   stdio: ["ignore", "pipe", "inherit"],
   env: {
     ...process.env,
     DATABASE_URL: await freshDatabase(),
     PORT: port,
-    DOCKFLEET_DATA_DIR: path.join(stateDir, "data"),
+    DOCKFLEET_HOME: path.join(stateDir, "home"),
     DOCKFLEET_PUBLIC_URL: `http://localhost:${port}`,
   },
 });
-consoleProcess.stdout.on("data", (chunk: Buffer) => {
+start.stdout.on("data", (chunk: Buffer) => {
   process.stdout.write(chunk);
   const setup = chunk.toString().match(/(http\S+\/setup\?token=\S+)/);
   if (setup?.[1]) writeFileSync(path.join(stateDir, "setup-url"), setup[1]);
 });
-const stop = () => consoleProcess.kill("SIGTERM");
+const stop = () => start.kill("SIGTERM");
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);
-consoleProcess.on("exit", (code) => process.exit(code ?? 0));
+start.on("exit", (code) => process.exit(code ?? 0));

@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { localHostName } from "../../apps/web/src/server/hosts/local-host.ts";
 
 test.describe("foundation", () => {
   test("the health endpoint checks the database", async ({ request }) => {
@@ -20,5 +21,11 @@ test.describe("foundation", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page.getByText("email or password is wrong")).toBeVisible();
     await context.close();
+  });
+
+  test("the start command enrolled this machine's Docker host, which shows online", async ({ page }) => {
+    await page.goto("/hosts");
+    const row = page.getByTestId("host-row").filter({ hasText: localHostName() });
+    await expect(row).toHaveAttribute("data-state", "online", { timeout: 30_000 });
   });
 });

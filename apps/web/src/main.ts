@@ -6,6 +6,7 @@ import { issueSetupToken } from "./server/access/setup.ts";
 import { type Config, loadConfig, redactUrl } from "./server/config.ts";
 import { applyMigrations } from "./server/db/migrations.ts";
 import { connectDatabase, disconnectDatabase } from "./server/db.ts";
+import { writeLocalEnrollment } from "./server/hosts/local-host.ts";
 import { createConsoleServer, listen } from "./server/http/server.ts";
 import { configureOnboarding } from "./server/onboarding/settings.ts";
 import { loadOrCreateMasterKey } from "./server/secrets/master-key.ts";
@@ -38,6 +39,8 @@ async function start(): Promise<void> {
   const server = createConsoleServer({ config, db, ui: ui.getRequestHandler() });
   await listen(server, config.port, config.host);
   console.log(`Dockfleet console listening on ${config.publicUrl} (bound to ${config.host}:${config.port})`);
+  if (config.localEnrollmentFile)
+    await writeLocalEnrollment(db, config.publicUrl, config.localEnrollmentFile);
   const setupToken = await issueSetupToken(db);
   if (setupToken) {
     console.log(`First run: create the first admin at ${config.publicUrl}/setup?token=${setupToken}`);

@@ -12,6 +12,7 @@ const ConfigSchema = z
     DOCKFLEET_DATA_DIR: z.string().default(".dockfleet"),
     DOCKFLEET_PUBLIC_URL: z.url().optional(),
     NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+    DOCKFLEET_LOCAL_ENROLLMENT_FILE: z.string().min(1).optional(),
   })
   .transform((env) => ({
     databaseUrl: env.DATABASE_URL,
@@ -20,6 +21,8 @@ const ConfigSchema = z
     dataDir: resolve(env.DOCKFLEET_DATA_DIR),
     publicUrl: (env.DOCKFLEET_PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ""),
     dev: env.NODE_ENV === "development",
+    /** Set by `npm start`: where to write an enrollment token for this machine's own agent. */
+    localEnrollmentFile: env.DOCKFLEET_LOCAL_ENROLLMENT_FILE,
   }));
 
 export type Config = z.infer<typeof ConfigSchema>;

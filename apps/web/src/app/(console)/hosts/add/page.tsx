@@ -18,7 +18,16 @@ import { JobSteps } from "./job-steps.tsx";
 
 type Target = RouterInputs["onboarding"]["probe"];
 
-const empty = { name: "", hostGroupId: "", address: "", port: 22, username: "root", kind: "key", secret: "" };
+const empty = {
+  name: "",
+  hostGroupId: "",
+  address: "",
+  port: 22,
+  username: "root",
+  kind: "key",
+  secret: "",
+  consoleUrl: "",
+};
 
 export default function AddHostPage() {
   const trpc = useTRPC();
@@ -49,6 +58,7 @@ export default function AddHostPage() {
       name: form.name,
       hostGroupId: form.hostGroupId || null,
       fingerprint: probe.data.fingerprint,
+      ...(form.consoleUrl ? { consoleUrl: form.consoleUrl } : {}),
     });
   const set = (field: keyof typeof empty) => (e: { target: { value: string } }) =>
     setForm({ ...form, [field]: field === "port" ? Number(e.target.value) : e.target.value });
@@ -108,6 +118,19 @@ export default function AddHostPage() {
                   <Input type="password" required value={form.secret} onChange={set("secret")} />
                 </Field>
               )}
+            </div>
+            <div className="col-span-2">
+              <Field
+                label="Console URL as this host reaches it (optional)"
+                hint="Leave empty when the host reaches the console at the address you use in this browser."
+              >
+                <Input
+                  type="url"
+                  value={form.consoleUrl}
+                  onChange={set("consoleUrl")}
+                  placeholder="https://dockfleet.example.com"
+                />
+              </Field>
             </div>
             <div className="col-span-2 flex items-center gap-3">
               <Button type="submit" disabled={probe.isPending}>

@@ -1,0 +1,42 @@
+import { readFile } from "node:fs/promises";
+import { expect, test } from "@playwright/test";
+import { checkHost, uninstallAgent } from "../../apps/web/src/server/onboarding/installer.ts";
+import { openSsh, type SshSession } from "../../apps/web/src/server/onboarding/ssh.ts";
+import { labUp } from "../../scripts/lab.ts";
+
+const consolePort = Number(process.env.DOCKFLEET_E2E_PORT ?? 3100);
+let root: SshSession | undefined;
+
+test.afterAll(async () => {
+  if (root) await uninstallAgent(root, await checkHost(root));
+  root?.close();
+});
+
+test("Add host over SSH: confirm the fingerprint, watch each step, see the host online", async ({ page }) => {
+  test.setTimeout(180_000);
+  const lab = await labUp(1);
+  const host = lab.hosts[0];
+  if (!host) throw new Error("the lab has no host");
+  const privateKey = await readFile(lab.labKey, "utf8");
+  root = await openSsh({ host: host.address, port: host.sshPort, username: "root", privateKey });
+
+  await page.goto("/hosts");
+  await page.getByRole("link", { name: "Add host over SSH" }).click();
+  await page.getByLabel("Name in Dockfleet").fill("e2e-ssh-host");
+  await page.getByLabel("SSH address").fill(host.address);
+  await page.getByLabel("SSH user").fill("root");
+  await page.getByLabel("Private key").fill(privateKey);
+  await page.getByLabel(/Console URL as this host reaches it/).fill(`http://${lab.gateway}:${consolePort}`);
+  await page.getByRole("button", { name: "Connect" }).click();
+
+  // The fingerprint shown is the host's own, as ssh-keygen prints it on the host.
+  await expect(page.getByTestId("fingerprint")).toHaveText(root.fingerprint);
+  await page.getByRole("button", { name: /fingerprint matches/ }).click();
+
+  for (const step of ["connect", "check", "upload", "start", "online"]) {
+    await expect(page.getByTestId(`step-${step}`)).toHaveAttribute("data-status", "ok", { timeout: 90_000 });
+  }
+  await page.getByRole("link", { name: "Back to hosts" }).click();
+  const row = page.getByTestId("host-row").filter({ hasText: "e2e-ssh-host" });
+  await expect(row).toHaveAttribute("data-state", "online");
+});
