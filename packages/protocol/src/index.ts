@@ -1,7 +1,7 @@
 /** @dockfleet/protocol — the link's messages between console and agent; the only place wire shapes live. */
 
 export * from "./agent-api.ts";
-export { ContainerRefSchema } from "./commands/containers.ts";
+export { ContainerRefSchema, execOutputLimitBytes } from "./commands/containers.ts";
 export * from "./commands.ts";
 export * from "./define.ts";
 export * from "./envelope.ts";

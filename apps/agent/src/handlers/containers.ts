@@ -1,5 +1,7 @@
 /** container.* commands: list, inspect and lifecycle of this host's containers. */
+import { execOutputLimitBytes } from "@dockfleet/protocol";
 import {
+  execRun,
   inspectContainer,
   killContainer,
   listContainers,
@@ -40,6 +42,20 @@ export const containerHandlers = {
     await unpauseContainer(await ctx.docker(), input.containerId);
     return null;
   },
+  "container.exec": async (ctx, input, signal) =>
+    execRun(
+      await ctx.docker(),
+      input.containerId,
+      {
+        cmd: input.cmd,
+        env: input.env,
+        user: input.user,
+        workingDir: input.workingDir,
+        stdin: input.stdin,
+        maxOutputBytes: execOutputLimitBytes,
+      },
+      signal,
+    ),
   "container.remove": async (ctx, input) => {
     await removeContainer(await ctx.docker(), input.containerId, {
       force: input.force,

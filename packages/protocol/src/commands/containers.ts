@@ -2,6 +2,7 @@
 import {
   ContainerDetailsSchema,
   ContainerSummarySchema,
+  ExecResultSchema,
   ListContainersOptionsSchema,
 } from "@dockfleet/runtime";
 import { z } from "zod";
@@ -14,6 +15,20 @@ const StopOptions = ContainerRefSchema.extend({
   timeoutSeconds: z.number().int().min(0).max(3600).optional(),
 });
 const done = z.null();
+
+/** Output kept per stream of an exec sent over the link; more is dropped and `truncated` set. */
+export const execOutputLimitBytes = 1024 * 1024;
+
+const ExecInput = ContainerRefSchema.extend({
+  cmd: z.array(z.string().max(4096)).min(1, "needs the command to run").max(256),
+  env: z.record(z.string().regex(/^[^=\s][^=]*$/, "a variable name without '='"), z.string()).default({}),
+  user: z.string().min(1).max(256).optional(),
+  workingDir: z.string().regex(/^\//, "an absolute path").max(4096).optional(),
+  stdin: z
+    .string()
+    .max(1024 * 1024)
+    .optional(),
+});
 
 export const containerCommands = {
   "container.list": unary({
@@ -58,6 +73,12 @@ export const containerCommands = {
     description: "Thaw a paused container",
     input: ContainerRefSchema,
     result: done,
+  }),
+  "container.exec": unary({
+    description:
+      "Run a command in a running container to completion, without a TTY (never privileged); the call's deadline cancels it",
+    input: ExecInput,
+    result: ExecResultSchema,
   }),
   "container.remove": unary({
     description: "Remove a container (`force` kills it first; `volumes` removes its anonymous volumes)",

@@ -231,6 +231,41 @@ describe("a host added by hand", () => {
     expect(revoke.ok ? "ok" : revoke.error.code).toBe("FORBIDDEN");
   });
 
+  it("runs a command in a container for an operator; a viewer may not open exec", async () => {
+    const container = await runTestContainer(docker, "trap 'exit 0' TERM; while true; do sleep 1; done");
+    const operator = await newUser("exec-operator@dockfleet.test");
+    await admin.must("mutate", "grants.create", { role: "operator", userId: operator.id, hostGroupId: null });
+    const ran = await operator.client.must<{ exitCode: number; stdout: string; stderr: string }>(
+      "mutate",
+      "containers.exec",
+      {
+        hostId: enrollment.hostId,
+        containerId: container.id,
+        cmd: ["sh", "-c", "echo out; echo err >&2; exit 3"],
+      },
+    );
+    expect(ran).toMatchObject({ exitCode: 3, stdout: "out\n", stderr: "err\n", truncated: false });
+
+    const viewer = await newUser("exec-viewer@dockfleet.test");
+    await admin.must("mutate", "grants.create", { role: "viewer", userId: viewer.id, hostGroupId: null });
+    const denied = await viewer.client.mutate("containers.exec", {
+      hostId: enrollment.hostId,
+      containerId: container.id,
+      cmd: ["touch", "/tmp/viewer-was-here"],
+    });
+    expect(denied.ok ? "ok" : denied.error.code).toBe("FORBIDDEN");
+    const check = await operator.client.must<{ exitCode: number }>("mutate", "containers.exec", {
+      hostId: enrollment.hostId,
+      containerId: container.id,
+      cmd: ["test", "-e", "/tmp/viewer-was-here"],
+    });
+    expect(check.exitCode).toBe(1);
+    const audit = await fleet.db.auditEvent.findFirst({
+      where: { action: "containers.exec", result: "denied", actorName: "exec-viewer@dockfleet.test" },
+    });
+    expect(audit).toMatchObject({ targetType: "container", targetId: container.id });
+  });
+
   it("goes offline when its agent dies and comes back with the stored credential", async () => {
     const credentialsBefore = await fleet.db.agentCredential.count({ where: { hostId: enrollment.hostId } });
     first.child.kill("SIGKILL");

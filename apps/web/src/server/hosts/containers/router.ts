@@ -3,8 +3,14 @@
  * live with the hosts domain until the containers domain has a folder of its own.
  */
 import { hostProcedure, router } from "../../trpc.ts";
-import { ContainerInput, ListContainersInput, StopContainerInput } from "./schema.ts";
-import { listContainers, restartContainer, startContainer, stopContainer } from "./service.ts";
+import { ContainerInput, ExecInput, ListContainersInput, StopContainerInput } from "./schema.ts";
+import {
+  execInContainer,
+  listContainers,
+  restartContainer,
+  startContainer,
+  stopContainer,
+} from "./service.ts";
 
 export const containersRouter = router({
   list: hostProcedure("container:view")
@@ -19,4 +25,7 @@ export const containersRouter = router({
   restart: hostProcedure("container:operate")
     .input(StopContainerInput)
     .mutation(({ ctx, input }) => restartContainer(ctx.db, ctx.host, input)),
+  exec: hostProcedure("container:exec")
+    .input(ExecInput)
+    .mutation(({ ctx, input }) => execInContainer(ctx.db, ctx.host, input)),
 });

@@ -6,3 +6,10 @@ export const ContainerInput = z.object({ containerId: z.string().min(1).max(256)
 export const StopContainerInput = ContainerInput.extend({
   timeoutSeconds: z.number().int().min(0).max(3600).optional(),
 });
+
+export const ExecInput = ContainerInput.extend({
+  cmd: z.array(z.string().max(4096)).min(1, "needs the command to run").max(256),
+  user: z.string().min(1).max(256).optional(),
+  workingDir: z.string().regex(/^\//, "an absolute path").max(4096).optional(),
+  timeoutSeconds: z.number().int().min(1).max(3600).default(60),
+});

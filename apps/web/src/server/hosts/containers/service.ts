@@ -28,3 +28,13 @@ export async function restartContainer(
   const timeoutMs = ((input.timeoutSeconds ?? 10) + 30) * 1000;
   await callHost(db, host, "container.restart", input, { timeoutMs });
 }
+
+/** Runs a command in a container to completion; the call outlives the command's own timeout a little. */
+export function execInContainer(
+  db: PrismaClient,
+  host: HostTarget,
+  input: { containerId: string; cmd: string[]; user?: string; workingDir?: string; timeoutSeconds: number },
+) {
+  const { timeoutSeconds, ...command } = input;
+  return callHost(db, host, "container.exec", command, { timeoutMs: timeoutSeconds * 1000 });
+}
