@@ -60,7 +60,7 @@ describe("commands", () => {
       "stats.follow",
     ]);
     expect(isCommandName("container.stop")).toBe(true);
-    expect(isCommandName("container.exec")).toBe(false);
+    expect(isCommandName("container.teleport")).toBe(false);
     expect(isCommandName("toString")).toBe(false);
   });
 
@@ -136,7 +136,7 @@ describe("envelopes", () => {
     expect(ConsoleMessageSchema.parse({ kind: "cancel", id: "c1", reason: "timeout" })).toMatchObject({
       kind: "cancel",
     });
-    expect(ConsoleMessageSchema.safeParse({ ...command, name: "container.exec" }).success).toBe(false);
+    expect(ConsoleMessageSchema.safeParse({ ...command, name: "container.teleport" }).success).toBe(false);
     expect(ConsoleMessageSchema.safeParse({ ...command, deadline: undefined }).success).toBe(false);
     expect(ConsoleMessageSchema.parse({ ...command, name: "logs.follow", deadline: null })).toMatchObject({
       deadline: null,
