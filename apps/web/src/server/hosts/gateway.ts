@@ -12,6 +12,7 @@ import {
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { DomainError, type DomainErrorCode } from "../errors.ts";
 import type { CallOptions } from "../link/registry.ts";
+import { followLogs } from "../link/resume.ts";
 import { hostLink } from "../link/store.ts";
 
 export interface HostTarget {
@@ -61,6 +62,21 @@ export async function callHost<N extends UnaryCommandName>(
 ): Promise<CommandResult<N>> {
   try {
     return await hostLink(db).call(host.id, name, input, options);
+  } catch (error) {
+    if (isLinkError(error)) throw linkFailure(error, host);
+    throw error;
+  }
+}
+
+/** A container's log through the host's agent, resumed across agent reconnects; link failures become domain errors. */
+export async function* followHostLogs(
+  db: PrismaClient,
+  host: HostTarget,
+  input: CommandInput<"logs.follow">,
+  signal?: AbortSignal,
+) {
+  try {
+    yield* followLogs(hostLink(db), host.id, input, { signal });
   } catch (error) {
     if (isLinkError(error)) throw linkFailure(error, host);
     throw error;

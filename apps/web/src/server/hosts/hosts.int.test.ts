@@ -266,6 +266,53 @@ describe("a host added by hand", () => {
     expect(audit).toMatchObject({ targetType: "container", targetId: container.id });
   });
 
+  it("streams a container's log to a viewer over SSE, and refuses users without a grant on the host", async () => {
+    const container = await runTestContainer(
+      docker,
+      "i=0; while true; do i=$((i+1)); echo line-$i; sleep 0.05; done",
+    );
+    const viewer = await newUser("log-viewer@dockfleet.test");
+    await admin.must("mutate", "grants.create", { role: "viewer", userId: viewer.id, hostGroupId: null });
+    const abort = new AbortController();
+    const received: string[] = [];
+    for await (const entry of viewer.client.subscribe<{ line: string; stream: string }>(
+      "containers.logs",
+      { hostId: enrollment.hostId, containerId: container.id, tail: 0 },
+      abort.signal,
+    )) {
+      received.push(entry.line);
+      if (received.length === 20) break;
+    }
+    abort.abort();
+    const numbers = received.map((text) => Number(text.replace("line-", "")));
+    const first = numbers[0] ?? 0;
+    expect(first).toBeGreaterThan(0);
+    expect(numbers).toEqual(Array.from({ length: 20 }, (_, i) => first + i));
+
+    const outsider = await newUser("log-outsider@dockfleet.test");
+    const group = await admin.must<{ id: string }>("mutate", "hosts.createGroup", {
+      name: "dftest-other-group",
+    });
+    await admin.must("mutate", "grants.create", {
+      role: "admin",
+      userId: outsider.id,
+      hostGroupId: group.id,
+    });
+    const denied = outsider.client.subscribe("containers.logs", {
+      hostId: enrollment.hostId,
+      containerId: container.id,
+    });
+    await expect(denied.next()).rejects.toThrow(/^FORBIDDEN: you lack container:logs on host/);
+
+    const crossOrigin = fleet.client({ origin: "http://evil.example" });
+    crossOrigin.cookie = viewer.client.cookie;
+    const refused = crossOrigin.subscribe("containers.logs", {
+      hostId: enrollment.hostId,
+      containerId: container.id,
+    });
+    await expect(refused.next()).rejects.toThrow(/HTTP 403/);
+  });
+
   it("goes offline when its agent dies and comes back with the stored credential", async () => {
     const credentialsBefore = await fleet.db.agentCredential.count({ where: { hostId: enrollment.hostId } });
     first.child.kill("SIGKILL");

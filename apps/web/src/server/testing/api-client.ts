@@ -78,6 +78,39 @@ export class ApiClient {
     return this.parse<T>(response);
   }
 
+  /**
+   * Opens a subscription over SSE, as the browser does, and yields its data events; an error event
+   * (denied, offline…) is thrown as an Error whose message starts with the tRPC code.
+   */
+  async *subscribe<T = unknown>(path: string, input: unknown, signal?: AbortSignal): AsyncGenerator<T> {
+    const query = `?input=${encodeURIComponent(JSON.stringify(superjson.serialize(input)))}`;
+    const response = await fetch(`${this.baseUrl}/api/trpc/${path}${query}`, {
+      headers: { ...this.headers(), accept: "text/event-stream" },
+      signal,
+    });
+    if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+    let buffer = "";
+    const decoded = response.body.pipeThrough(new TextDecoderStream()) as unknown as AsyncIterable<string>;
+    for await (const chunk of decoded) {
+      buffer += chunk;
+      let end = buffer.indexOf("\n\n");
+      while (end >= 0) {
+        const event = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        end = buffer.indexOf("\n\n");
+        const type = event.match(/^event: (.*)$/m)?.[1];
+        const data = event.match(/^data: (.*)$/m)?.[1];
+        if (data === undefined || type === "connected") continue;
+        const parsed = JSON.parse(data);
+        if (type === "serialized-error") {
+          const error = superjson.deserialize(parsed) as { message: string; data: { code: string } };
+          throw new Error(`${error.data.code}: ${error.message}`);
+        }
+        yield superjson.deserialize(parsed) as T;
+      }
+    }
+  }
+
   /** Like mutate/query but throws unless the call succeeded; returns the data. */
   async must<T = unknown>(kind: "query" | "mutate", path: string, input?: unknown): Promise<T> {
     const result = kind === "query" ? await this.query<T>(path, input) : await this.mutate<T>(path, input);

@@ -3,7 +3,8 @@
  * live with the hosts domain until the containers domain has a folder of its own.
  */
 import { hostProcedure, router } from "../../trpc.ts";
-import { ContainerInput, ExecInput, ListContainersInput, StopContainerInput } from "./schema.ts";
+import { followHostLogs } from "../gateway.ts";
+import { ContainerInput, ExecInput, ListContainersInput, LogsInput, StopContainerInput } from "./schema.ts";
 import {
   execInContainer,
   listContainers,
@@ -25,6 +26,16 @@ export const containersRouter = router({
   restart: hostProcedure("container:operate")
     .input(StopContainerInput)
     .mutation(({ ctx, input }) => restartContainer(ctx.db, ctx.host, input)),
+  logs: hostProcedure("container:logs")
+    .input(LogsInput)
+    .subscription(({ ctx, input, signal }) =>
+      followHostLogs(
+        ctx.db,
+        ctx.host,
+        { containerId: input.containerId, tail: input.tail, cursor: input.cursor },
+        signal,
+      ),
+    ),
   exec: hostProcedure("container:exec")
     .input(ExecInput)
     .mutation(({ ctx, input }) => execInContainer(ctx.db, ctx.host, input)),

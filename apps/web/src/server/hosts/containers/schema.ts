@@ -1,4 +1,5 @@
 /** Inputs of the host-scoped container procedures (`hostId` comes from hostProcedure). */
+import { LogCursorSchema } from "@dockfleet/runtime";
 import { z } from "zod";
 
 export const ListContainersInput = z.object({ all: z.boolean().default(true) });
@@ -12,4 +13,11 @@ export const ExecInput = ContainerInput.extend({
   user: z.string().min(1).max(256).optional(),
   workingDir: z.string().regex(/^\//, "an absolute path").max(4096).optional(),
   timeoutSeconds: z.number().int().min(1).max(3600).default(60),
+});
+
+export const LogsInput = ContainerInput.extend({
+  /** Lines of backlog before following (the first view reads the end of the log, never all of it). */
+  tail: z.number().int().min(0).max(10_000).default(200),
+  /** Resume right after the last line received (e.g. after the browser reconnects). */
+  cursor: LogCursorSchema.optional(),
 });
