@@ -50,6 +50,14 @@ test("an admin grants a team viewer on a group; its member sees the hosts but no
   await expect(viewerPage.getByRole("button", { name: "Create group" })).toHaveCount(0);
   await expect(viewerPage.getByRole("link", { name: "Users" })).toHaveCount(0);
 
+  // Signing out ends the session; signing in through the form starts a new one.
+  await viewerPage.getByRole("button", { name: "Sign out" }).click();
+  await expect(viewerPage).toHaveURL(/\/login$/);
+  await viewerPage.getByLabel("Email").fill(viewer.email);
+  await viewerPage.getByLabel("Password").fill(viewer.password);
+  await viewerPage.getByRole("button", { name: "Sign in" }).click();
+  await expect(viewerPage.getByTestId("host-row").filter({ hasText: "e2e-web-1" })).toBeVisible();
+
   // The API denies what the UI hides, and the audit log shows the attempt.
   const denied = await viewerPage.request.post("/api/trpc/hosts.create", {
     data: { json: { name: "sneaky", hostGroupId: null } },

@@ -106,6 +106,43 @@ describe("sign-in", () => {
     expect(result.ok ? "ok" : result.error.code).toBe("TOO_MANY_REQUESTS");
   });
 
+  it("throttles an address after repeated failures across accounts", async () => {
+    const spoofed = await fleet.db.loginAttempt.createMany({
+      data: Array.from({ length: 20 }, (_, i) => ({
+        ip: "127.0.0.1",
+        email: `x${i}@dockfleet.test`,
+        success: false,
+      })),
+    });
+    expect(spoofed.count).toBe(20);
+    const email = (await fleet.db.user.findFirstOrThrow()).email;
+    const result = await fleet.client().mutate("auth.login", { email, password: testPassword });
+    expect(result.ok ? "ok" : result.error.code).toBe("TOO_MANY_REQUESTS");
+    await fleet.db.loginAttempt.deleteMany({ where: { email: { startsWith: "x" } } });
+    expect((await fleet.client().mutate("auth.login", { email, password: testPassword })).ok).toBe(true);
+  });
+
+  it("a password change ends the account's other sessions and keeps the caller signed in", async () => {
+    const { client } = await newUser("changer@dockfleet.test");
+    const other = fleet.client();
+    await other.must("mutate", "auth.login", { email: "changer@dockfleet.test", password: testPassword });
+    const wrong = await client.mutate("auth.changePassword", {
+      currentPassword: "not my password",
+      newPassword: "a brand new password",
+    });
+    expect(wrong.ok ? "ok" : wrong.error.code).toBe("BAD_REQUEST");
+    await client.must("mutate", "auth.changePassword", {
+      currentPassword: testPassword,
+      newPassword: "a brand new password",
+    });
+    expect(await other.must("query", "auth.me")).toBeNull();
+    expect(await client.must("query", "auth.me")).not.toBeNull();
+    const old = await fleet
+      .client()
+      .mutate("auth.login", { email: "changer@dockfleet.test", password: testPassword });
+    expect(old.ok).toBe(false);
+  });
+
   it("refuses a cross-origin call", async () => {
     const evil = fleet.client({ origin: "http://evil.example" });
     evil.cookie = admin.cookie;
@@ -157,6 +194,11 @@ describe("roles and scopes over HTTP", () => {
     expect(other.ok ? "ok" : other.error.code).toBe("FORBIDDEN");
     const userAdmin = await operator.client.mutate("users.invite", { email: "x@dockfleet.test", name: "x" });
     expect(userAdmin.ok ? "ok" : userAdmin.error.code).toBe("FORBIDDEN");
+    const onboard = await operator.client.mutate("hosts.create", {
+      name: "operator-host",
+      hostGroupId: groupA,
+    });
+    expect(onboard.ok ? "ok" : onboard.error.code).toBe("FORBIDDEN");
   });
 
   it("a disabled user's session stops working at once", async () => {
