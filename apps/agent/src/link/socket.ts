@@ -7,6 +7,13 @@ export interface SocketOptions {
   fingerprint?: string;
 }
 
+/**
+ * How long a close waits for the console's close frame before the socket is destroyed. `ws` waits
+ * 30 s; when the keep-alive closes a connection because the console went silent (network cut,
+ * console host gone), nothing will answer, and the agent should be reconnecting instead.
+ */
+export const closeGraceMs = 2_000;
+
 /** A WebSocket class as tRPC's createWSClient wants one (it calls `new WebSocket(url)`). */
 export function socketClass(options: SocketOptions): typeof WebSocket {
   const clientOptions: ClientOptions = { handshakeTimeout: 15_000, perMessageDeflate: false };
@@ -30,6 +37,12 @@ export function socketClass(options: SocketOptions): typeof WebSocket {
   return class extends WebSocket {
     constructor(address: string | URL) {
       super(address, clientOptions);
+    }
+
+    override close(code?: number, reason?: string | Buffer): void {
+      super.close(code, reason);
+      if (this.readyState === WebSocket.CLOSED) return;
+      setTimeout(() => this.terminate(), closeGraceMs).unref();
     }
   } as typeof WebSocket;
 }

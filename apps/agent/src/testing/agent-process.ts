@@ -43,8 +43,18 @@ function agentEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env } as unknown as NodeJS.ProcessEnv;
 }
 
-export function startAgent(bundle: string, env: Record<string, string>): AgentProcess {
-  const child = spawn(process.execPath, [bundle], {
+export interface StartAgentOptions {
+  /** Runs the agent through this command, e.g. `["nsenter", "-t", PID, "-n", "--"]` to put it in a lab host. */
+  prefix?: string[];
+}
+
+export function startAgent(
+  bundle: string,
+  env: Record<string, string>,
+  options: StartAgentOptions = {},
+): AgentProcess {
+  const [command = process.execPath, ...args] = [...(options.prefix ?? []), process.execPath, bundle];
+  const child = spawn(command, args, {
     cwd: tmpdir(),
     env: agentEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
