@@ -39,7 +39,7 @@ export interface ConnectOptions {
  * Reads the endpoint the way the docker CLI does: `DOCKER_HOST` (unix:// or tcp://),
  * `DOCKER_TLS_VERIFY` + `DOCKER_CERT_PATH` for TLS, else the default socket.
  */
-export function endpointFromEnv(env: NodeJS.ProcessEnv = process.env): Endpoint {
+export function endpointFromEnv(env: Record<string, string | undefined> = process.env): Endpoint {
   const host = env.DOCKER_HOST;
   if (!host) return { kind: "socket", socketPath: "/var/run/docker.sock" };
   if (host.startsWith("unix://"))

@@ -120,7 +120,9 @@ export async function runOnboardingJob(
     });
     await steps.succeed();
   } catch (error) {
+    // The job reads "failed" only once nothing of it is left on the host or in the inventory.
     await undo(db, job, ssh, installed ? check : undefined, error);
+    await steps.fail();
   } finally {
     ssh?.close();
   }

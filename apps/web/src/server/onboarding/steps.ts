@@ -48,7 +48,10 @@ export class StepRecorder {
     if (state) Object.assign(state, change);
   }
 
-  /** Runs one step: running → ok (with its output) or failed (with message, hint, output). */
+  /**
+   * Runs one step: running → ok (with its output) or failed (with message, hint, output). A failed
+   * step does not end the job: the caller undoes what was done first, then calls `fail()`.
+   */
   async run<T>(step: StepName, work: () => Promise<{ value: T; output?: string }>): Promise<T> {
     this.patch(step, { status: "running", startedAt: new Date().toISOString() });
     await this.save();
@@ -65,12 +68,16 @@ export class StepRecorder {
         output: error instanceof StepError ? error.output : undefined,
         finishedAt: new Date().toISOString(),
       });
-      await this.save("failed");
+      await this.save();
       throw error;
     }
   }
 
   succeed(): Promise<void> {
     return this.save("succeeded");
+  }
+
+  fail(): Promise<void> {
+    return this.save("failed");
   }
 }
