@@ -75,12 +75,16 @@ export function createConsoleServer({ config, db, ui }: ServerDeps): Server {
       else res.end();
     }
   });
-  const link = attachAgentLink(server, db);
+  // With the database's URL the link is one replica among others, routing through Postgres.
+  const link = attachAgentLink(server, db, { databaseUrl: config.databaseUrl });
   // Agent sockets left the HTTP machinery at upgrade, so `close()` would wait for them forever.
+  // The callback also waits for the link to have told the other replicas.
   const close = server.close.bind(server);
   server.close = (callback?: (error?: Error) => void) => {
-    link.shutdown();
-    return close(callback);
+    const stopped = link.shutdown();
+    return close((error) => {
+      void stopped.finally(() => callback?.(error));
+    });
   };
   return server;
 }

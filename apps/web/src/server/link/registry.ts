@@ -1,8 +1,9 @@
 /**
  * The link registry: the agents connected to this console process, by host. Domain code reaches a
- * host only through `call` (one command, one typed result) and `stream` (chunks until cancelled).
+ * host only through `call` (one command, one typed result) and `stream` (chunks until cancelled):
+ * on the agent's connection when it is here, else through Postgres on the replica that holds it.
  */
-import { EventEmitter, once } from "node:events";
+import { EventEmitter } from "node:events";
 import {
   type CommandInput,
   type CommandResult,
@@ -21,6 +22,7 @@ import {
   type StreamOptions,
 } from "./connection.ts";
 import { revokedAmong } from "./enrollment.ts";
+import { RemoteLink } from "./remote.ts";
 import { markDisconnected, markSeen, seenRefreshMs } from "./status.ts";
 
 export type { CallOptions, LinkStream, StreamOptions } from "./connection.ts";
@@ -29,6 +31,12 @@ export interface LinkRegistryOptions {
   /** How often connected hosts' `lastSeenAt` is refreshed and their credentials re-checked. */
   refreshMs?: number;
   log?: (message: string) => void;
+  /**
+   * The database's URL, for a dedicated LISTEN connection: with it this console is one replica
+   * among several, routing calls for agents held elsewhere through Postgres. Without it, only the
+   * agents connected here are reachable.
+   */
+  databaseUrl?: string;
 }
 
 export class LinkRegistry {
@@ -38,14 +46,41 @@ export class LinkRegistry {
   private readonly timer: NodeJS.Timeout;
   private readonly log: (message: string) => void;
   private shuttingDown = false;
+  /** Set when this console is a replica among others (see `databaseUrl`). */
+  readonly remote: RemoteLink | undefined;
+  private stopped: Promise<void> | undefined;
 
   constructor(
     private readonly db: PrismaClient,
     options: LinkRegistryOptions = {},
   ) {
     this.log = options.log ?? ((message) => console.log(`[link] ${message}`));
+    this.events.setMaxListeners(0);
     this.timer = setInterval(() => void this.refresh(), options.refreshMs ?? seenRefreshMs);
     this.timer.unref();
+    if (options.databaseUrl) {
+      this.remote = new RemoteLink({
+        databaseUrl: options.databaseUrl,
+        log: this.log,
+        local: {
+          connection: (hostId) => this.byHost.get(hostId),
+          announced: (hostId, replicaId) => this.announced(hostId, replicaId),
+          disconnectRequested: (hostId, code, reason) => {
+            if (this.byHost.has(hostId)) this.disconnect(hostId, code, reason, { local: true });
+          },
+        },
+      });
+    }
+  }
+
+  /** This replica's id in the inventory (Host.linkReplicaId), when it is one. */
+  get replicaId(): string | undefined {
+    return this.remote?.replicaId;
+  }
+
+  /** Resolves once the link can reach agents on other replicas too (at once without replicas). */
+  async ready(): Promise<void> {
+    await this.remote?.ready();
   }
 
   /** Runs one command on a host's agent: its typed result, or a LinkError (offline, timeout, docker, …). */
@@ -56,8 +91,9 @@ export class LinkRegistry {
     options?: CallOptions,
   ): Promise<CommandResult<N>> {
     const connection = this.byHost.get(hostId);
-    if (!connection) return Promise.reject(offline(name));
-    return connection.call(name, input, options);
+    if (connection) return connection.call(name, input, options);
+    if (this.remote) return this.remote.call(hostId, name, input, options);
+    return Promise.reject(offline(name));
   }
 
   /** Opens a stream on a host's agent; iterate it for chunks, stop iterating (or cancel) to end it. */
@@ -68,21 +104,50 @@ export class LinkRegistry {
     options?: StreamOptions,
   ): LinkStream<N> {
     const connection = this.byHost.get(hostId);
-    if (!connection) return failedStream(offline(name));
-    return connection.stream(name, input, options);
+    if (connection) return connection.stream(name, input, options);
+    if (this.remote) return this.remote.stream(hostId, name, input, options);
+    return failedStream(offline(name));
   }
 
-  /** Resolves once the host's agent is connected (at once if it is); rejects when the signal aborts. */
-  async whenConnected(hostId: string, signal?: AbortSignal): Promise<void> {
-    this.events.setMaxListeners(0);
-    while (!this.byHost.has(hostId)) {
-      const [connected] = (await once(this.events, "connected", { signal })) as [string];
-      if (connected === hostId) return;
-    }
+  /**
+   * Resolves once the host's agent is connected here or to another live replica (at once if it
+   * is); rejects when the signal aborts.
+   */
+  whenConnected(hostId: string, signal?: AbortSignal): Promise<void> {
+    if (this.byHost.has(hostId)) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const settle = (outcome: () => void) => {
+        this.events.off("connected", onConnected);
+        signal?.removeEventListener("abort", onAbort);
+        outcome();
+      };
+      const onConnected = (connected: string) => {
+        if (connected === hostId) settle(resolve);
+      };
+      const onAbort = () =>
+        settle(() => reject(signal?.reason ?? new DOMException("This operation was aborted", "AbortError")));
+      if (signal?.aborted) return onAbort();
+      this.events.on("connected", onConnected);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      // Listening first: an agent connecting while we look is not missed.
+      this.isReachable(hostId).then(
+        (reachable) => {
+          if (reachable) settle(resolve);
+        },
+        () => undefined,
+      );
+    });
   }
 
+  /** Connected to this console process. */
   isConnected(hostId: string): boolean {
     return this.byHost.has(hostId);
+  }
+
+  /** Connected here or to another live replica. */
+  async isReachable(hostId: string): Promise<boolean> {
+    if (this.byHost.has(hostId)) return true;
+    return (await this.remote?.holder(hostId)) !== undefined;
   }
 
   get connectedHostIds(): string[] {
@@ -106,8 +171,36 @@ export class LinkRegistry {
       },
     );
     this.log(`host ${info.hostName} (${info.hostId}) connected, agent ${info.agentVersion}`);
+    this.remote?.announce(info.hostId);
     this.events.emit("connected", info.hostId);
     return connection;
+  }
+
+  /**
+   * Another replica says it has the host's agent now. A connection we still hold for it is stale
+   * (the agent left it without us noticing yet) unless ours is the newer one in the inventory.
+   */
+  private announced(hostId: string, replicaId: string): void {
+    this.events.emit("connected", hostId);
+    const connection = this.byHost.get(hostId);
+    if (!connection) return;
+    this.db.host
+      .findUnique({ where: { id: hostId }, select: { linkReplicaId: true } })
+      .then((host) => {
+        if (host?.linkReplicaId === this.replicaId || this.byHost.get(hostId) !== connection) return;
+        this.log(`host ${connection.info.hostName} (${hostId}) moved to replica ${replicaId}`);
+        connection.close(
+          new LinkError("offline", "the host's agent reconnected to another console replica"),
+          {
+            code: linkCloseCodes.replaced,
+            reason: "replaced by a newer connection of this host",
+          },
+        );
+        this.detach(connection);
+      })
+      .catch((error: unknown) => {
+        if (!this.shuttingDown) console.error("[link] could not check where a host moved:", error);
+      });
   }
 
   /** The socket closed: the host is offline unless a newer connection already took over. */
@@ -121,10 +214,16 @@ export class LinkRegistry {
     });
   }
 
-  /** Ends a host's connection now (revocation). */
-  disconnect(hostId: string, code: number, reason: string): boolean {
+  /**
+   * Ends a host's connection now (revocation); when it is not here, the replica holding it is asked
+   * to. True when the connection was here.
+   */
+  disconnect(hostId: string, code: number, reason: string, options: { local?: boolean } = {}): boolean {
     const connection = this.byHost.get(hostId);
-    if (!connection) return false;
+    if (!connection) {
+      if (!options.local) this.remote?.requestDisconnect(hostId, code, reason);
+      return false;
+    }
     connection.close(new LinkError("offline", `the host's connection was closed: ${reason}`), {
       code,
       reason,
@@ -133,13 +232,21 @@ export class LinkRegistry {
     return true;
   }
 
-  /** Closes every connection (the console is stopping); agents reconnect to another replica or later. */
-  shutdown(): void {
+  /**
+   * Closes every connection (the console is stopping); agents reconnect to another replica or
+   * later. The returned promise settles once the other replicas were told and Postgres let go.
+   */
+  shutdown(): Promise<void> {
+    if (this.stopped) return this.stopped;
     this.shuttingDown = true;
     clearInterval(this.timer);
     for (const hostId of [...this.byHost.keys()]) {
-      this.disconnect(hostId, linkCloseCodes.consoleShutdown, "the console is shutting down");
+      this.disconnect(hostId, linkCloseCodes.consoleShutdown, "the console is shutting down", {
+        local: true,
+      });
     }
+    this.stopped = this.remote?.close() ?? Promise.resolve();
+    return this.stopped;
   }
 
   /** Keeps `lastSeenAt` fresh and drops connections whose credential was revoked elsewhere. */
@@ -150,6 +257,7 @@ export class LinkRegistry {
       await markSeen(
         this.db,
         connections.map((c) => c.hostId),
+        this.replicaId,
       );
       const revoked = await revokedAmong(
         this.db,

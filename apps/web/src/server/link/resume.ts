@@ -4,13 +4,30 @@
  * + lines at it), events from the last event id; the runtime skips what was already delivered, so
  * the consumer sees no gap and no duplicate.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { type CommandInput, isLinkError, LinkError, type StreamItem } from "@dockfleet/protocol";
 import { advanceCursor, type LogCursor } from "@dockfleet/runtime";
 import type { LinkRegistry } from "./registry.ts";
 
 /** A follow that starts while the host is offline fails at once; only a follow under way waits. */
-function assertConnected(link: LinkRegistry, hostId: string, what: string): void {
-  if (!link.isConnected(hostId)) throw new LinkError("offline", `${what}: the host's agent is not connected`);
+async function assertConnected(link: LinkRegistry, hostId: string, what: string): Promise<void> {
+  if (!(await link.isReachable(hostId))) {
+    throw new LinkError("offline", `${what}: the host's agent is not connected`);
+  }
+}
+
+/**
+ * Waits until the host is back, and a little longer after each attempt in a row that failed
+ * before delivering anything: the inventory may still name a replica that lost the agent.
+ */
+async function untilBack(
+  link: LinkRegistry,
+  hostId: string,
+  fruitless: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  await link.whenConnected(hostId, signal);
+  if (fruitless > 0) await sleep(Math.min(5_000, 100 * 2 ** fruitless), undefined, { signal });
 }
 
 export interface ResumeOptions {
@@ -27,13 +44,15 @@ export async function* followLogs(
   options: ResumeOptions = {},
 ): AsyncGenerator<StreamItem<"logs.follow">> {
   let cursor: LogCursor | undefined = input.cursor;
-  assertConnected(link, hostId, "logs.follow");
-  for (;;) {
+  await assertConnected(link, hostId, "logs.follow");
+  for (let fruitless = 0; ; ) {
+    let delivered = false;
     const stream = link.stream(hostId, "logs.follow", cursor ? { ...input, cursor } : input, {
       signal: options.signal,
     });
     try {
       for await (const chunk of stream) {
+        if (chunk.items.length > 0) delivered = true;
         for (const line of chunk.items) {
           cursor = advanceCursor(cursor, line.timestamp);
           yield line;
@@ -45,7 +64,8 @@ export async function* followLogs(
     } finally {
       stream.cancel();
     }
-    await link.whenConnected(hostId, options.signal);
+    fruitless = delivered ? 0 : fruitless + 1;
+    await untilBack(link, hostId, fruitless, options.signal);
     options.onResume?.(cursor ? `${cursor.timestamp} (+${cursor.linesAtTimestamp})` : "the start");
   }
 }
@@ -58,11 +78,13 @@ export async function* followEvents(
   options: ResumeOptions = {},
 ): AsyncGenerator<StreamItem<"events.follow">> {
   let since = input.since;
-  assertConnected(link, hostId, "events.follow");
-  for (;;) {
+  await assertConnected(link, hostId, "events.follow");
+  for (let fruitless = 0; ; ) {
+    let delivered = false;
     const stream = link.stream(hostId, "events.follow", { ...input, since }, { signal: options.signal });
     try {
       for await (const chunk of stream) {
+        if (chunk.items.length > 0) delivered = true;
         for (const event of chunk.items) {
           since = event.id;
           yield event;
@@ -74,7 +96,8 @@ export async function* followEvents(
     } finally {
       stream.cancel();
     }
-    await link.whenConnected(hostId, options.signal);
+    fruitless = delivered ? 0 : fruitless + 1;
+    await untilBack(link, hostId, fruitless, options.signal);
     options.onResume?.(since ?? "now");
   }
 }

@@ -102,11 +102,11 @@ export const agentRouter = t.router({
       const current = ctx.session.connection;
       if (current && !current.closed) {
         // A second hello on the same socket refreshes what the agent reports.
-        await markConnected(ctx.db, ctx.identity, input, current.info.connectedAt);
+        await markConnected(ctx.db, ctx.identity, input, current.info.connectedAt, ctx.registry.replicaId);
         return { ...reply, consoleTime: Date.now() };
       }
       const connectedAt = new Date();
-      await markConnected(ctx.db, ctx.identity, input, connectedAt);
+      await markConnected(ctx.db, ctx.identity, input, connectedAt, ctx.registry.replicaId);
       ctx.session.connection = ctx.registry.attach(
         {
           hostId: ctx.identity.hostId,

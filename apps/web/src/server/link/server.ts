@@ -90,6 +90,6 @@ export function attachAgentLink(
 }
 
 /** Closes every agent connection; call before `server.close()`, whose callback waits for them. */
-export function closeAgentLink(registry: LinkRegistry): void {
-  registry.shutdown();
+export function closeAgentLink(registry: LinkRegistry): Promise<void> {
+  return registry.shutdown();
 }

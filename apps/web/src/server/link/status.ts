@@ -21,12 +21,15 @@ export async function markConnected(
   identity: { hostId: string; credentialId: string },
   hello: HelloInput,
   now: Date,
+  /** The console replica the agent is connected to (undefined: a console without replicas). */
+  replicaId?: string,
 ): Promise<void> {
   const facts = hello.facts;
   await db.host.update({
     where: { id: identity.hostId },
     data: {
       agentConnected: true,
+      linkReplicaId: replicaId ?? null,
       connectedAt: now,
       lastSeenAt: now,
       agentVersion: hello.agentVersion,
@@ -48,15 +51,25 @@ export async function markConnected(
   await db.agentCredential.update({ where: { id: identity.credentialId }, data: { lastUsedAt: now } });
 }
 
-export async function markSeen(db: PrismaClient, hostIds: string[]): Promise<void> {
+/**
+ * The hosts connected to this replica are still here. It also undoes a sweep by another replica
+ * that took this one for dead (a long pause), but never takes a host another replica holds now.
+ */
+export async function markSeen(db: PrismaClient, hostIds: string[], replicaId?: string): Promise<void> {
   if (hostIds.length === 0) return;
-  await db.host.updateMany({ where: { id: { in: hostIds } }, data: { lastSeenAt: new Date() } });
+  await db.host.updateMany({
+    where: {
+      id: { in: hostIds },
+      OR: [{ linkReplicaId: replicaId ?? null }, { linkReplicaId: null }],
+    },
+    data: { lastSeenAt: new Date(), agentConnected: true, linkReplicaId: replicaId ?? null },
+  });
 }
 
 /** Only when `connectedAt` is still ours: a newer connection (maybe on another replica) stays. */
 export async function markDisconnected(db: PrismaClient, hostId: string, connectedAt: Date): Promise<void> {
   await db.host.updateMany({
     where: { id: hostId, connectedAt },
-    data: { agentConnected: false, lastSeenAt: new Date() },
+    data: { agentConnected: false, linkReplicaId: null, lastSeenAt: new Date() },
   });
 }

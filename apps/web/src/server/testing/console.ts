@@ -2,10 +2,11 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import type { PrismaClient } from "../../generated/prisma/client.ts";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "../../generated/prisma/client.ts";
 import { issueSetupToken } from "../access/setup.ts";
 import { loadConfig } from "../config.ts";
-import { createTestDatabase } from "../db/testing.ts";
+import { createTestDatabase, type TestDatabase } from "../db/testing.ts";
 import { createConsoleServer, listen } from "../http/server.ts";
 import { configureOnboarding } from "../onboarding/settings.ts";
 import { ApiClient } from "./api-client.ts";
@@ -13,6 +14,8 @@ import { ApiClient } from "./api-client.ts";
 export interface TestConsole {
   url: string;
   db: PrismaClient;
+  /** Its database, for another replica to join (`startTestConsole({ databaseUrl })`). */
+  databaseUrl: string;
   client(options?: ConstructorParameters<typeof ApiClient>[1]): ApiClient;
   /** Creates the first admin through the real setup flow and returns their signed-in client. */
   admin(): Promise<ApiClient>;
@@ -27,13 +30,18 @@ export interface TestConsoleOptions {
   listenHost?: string;
   /** The console URL onboarded agents dial (default: the listening URL). */
   agentConsoleUrl?: (port: number) => string;
+  /**
+   * Join this existing database as another console replica instead of creating one; `stop()`
+   * then leaves the database to its creator.
+   */
+  databaseUrl?: string;
 }
 
 /** The agent bundle built by `npm run build`. */
 export const agentBundlePath = fileURLToPath(new URL("../../../../agent/dist/agent.cjs", import.meta.url));
 
 export async function startTestConsole(options: TestConsoleOptions = {}): Promise<TestConsole> {
-  const database = await createTestDatabase();
+  const database = options.databaseUrl ? joinDatabase(options.databaseUrl) : await createTestDatabase();
   // The UI is not under test here: anything outside /api answers 404.
   const ui = (_req: unknown, res: import("node:http").ServerResponse) => {
     res.statusCode = 404;
@@ -54,6 +62,7 @@ export async function startTestConsole(options: TestConsoleOptions = {}): Promis
   return {
     url,
     db: database.prisma,
+    databaseUrl: database.url,
     client: (options) => new ApiClient(url, options),
     async admin() {
       const token = await issueSetupToken(database.prisma);
@@ -72,4 +81,10 @@ export async function startTestConsole(options: TestConsoleOptions = {}): Promis
       await database.drop();
     },
   };
+}
+
+/** Another client of an existing test database; "dropping" it only disconnects. */
+function joinDatabase(url: string): Pick<TestDatabase, "url" | "prisma" | "drop"> {
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+  return { url, prisma, drop: () => prisma.$disconnect() };
 }

@@ -1,0 +1,592 @@
+/**
+ * Calls and streams for agents held by another console replica, through Postgres (see bus.ts).
+ *
+ * The replica a call is made on resolves the holder from the inventory (Host.linkReplicaId, alive
+ * per replicas.ts), sends it the command, and keeps a route until the answer comes back. The holder
+ * runs the command on its own connection to the agent and sends back the result, or the stream's
+ * chunks and then its end. Values travel superjson-encoded as the holder parsed them.
+ *
+ * Streams are flow-controlled: the holder sends at most `window` chunks the requester has not
+ * acknowledged, and the requester acknowledges a chunk once its consumer had room for it; a slow
+ * reader on one replica slows the agent held by another, as it does locally.
+ *
+ * Failures: a replica that dies (its LISTEN session vanishes, or it stops beating) fails the calls
+ * and streams routed to it with `offline` and cancels those it asked for; so does losing Postgres.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import {
+  type CommandInput,
+  type CommandName,
+  type CommandResult,
+  commands,
+  LinkError,
+  type LinkErrorData,
+  LinkErrorSchema,
+  parseCommandInput,
+  type StreamChunk,
+  type StreamCommandName,
+  toLinkError,
+  type UnaryCommandName,
+} from "@dockfleet/protocol";
+import superjson from "superjson";
+import { z } from "zod";
+import { PgBus } from "./bus.ts";
+import { Channel } from "./channel.ts";
+import type { AgentConnection, CallOptions, LinkStream, StreamOptions } from "./connection.ts";
+import { failedStream } from "./connection.ts";
+import { beat, holderOf, leave, liveAmong, replicaBeatMs, replicaSweepMs, sweep } from "./replicas.ts";
+
+const Encoded = z.object({ json: z.unknown(), meta: z.any().optional() });
+type Encoded = z.infer<typeof Encoded>;
+const encode = (value: unknown): Encoded => superjson.serialize(value) as Encoded;
+const decode = (value: Encoded): unknown => superjson.deserialize(value as never);
+
+const base = { from: z.string(), id: z.string() };
+
+/** What replicas say to each other. `from` is the sender; `id` names a call or stream on the requester. */
+export const PeerMessageSchema = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("call"),
+    ...base,
+    hostId: z.string(),
+    name: z.string(),
+    input: Encoded,
+    timeoutMs: z.number(),
+  }),
+  z.object({
+    kind: z.literal("stream"),
+    ...base,
+    hostId: z.string(),
+    name: z.string(),
+    input: Encoded,
+    window: z.number().int().min(1),
+  }),
+  z.object({ kind: z.literal("cancel"), ...base }),
+  z.object({ kind: z.literal("ack"), ...base, seq: z.number().int() }),
+  z.object({ kind: z.literal("chunk"), ...base, seq: z.number().int(), chunk: Encoded }),
+  z.discriminatedUnion("ok", [
+    z.object({ kind: z.literal("result"), ...base, ok: z.literal(true), result: Encoded }),
+    z.object({
+      kind: z.literal("result"),
+      ...base,
+      ok: z.literal(false),
+      error: LinkErrorSchema,
+      /** The receiver does not hold the host (any more): the requester may look again. */
+      notHere: z.boolean().optional(),
+    }),
+  ]),
+  /** Broadcast: the host's agent connected to `from`. */
+  z.object({ kind: z.literal("connected"), from: z.string(), hostId: z.string() }),
+  /** Broadcast: whoever holds the host closes its connection (revocation on another replica). */
+  z.object({
+    kind: z.literal("disconnect"),
+    from: z.string(),
+    hostId: z.string(),
+    code: z.number().int(),
+    reason: z.string(),
+  }),
+]);
+export type PeerMessage = z.infer<typeof PeerMessageSchema>;
+type ResultPeerMessage = Extract<PeerMessage, { kind: "result" }>;
+type Answer = { ok: true; result: Encoded } | { ok: false; error: LinkErrorData; notHere?: boolean };
+
+class NotHereError extends LinkError {
+  constructor(what: string) {
+    super("offline", `${what}: the host's agent moved to another console replica`);
+  }
+}
+
+interface OutRoute {
+  /** Undefined while the holder is being looked up. */
+  peer(): string | undefined;
+  hostId: string;
+  onChunk(seq: number, chunk: Encoded): void;
+  onResult(message: ResultPeerMessage): void;
+  fail(error: LinkError): void;
+}
+
+interface ServedRoute {
+  peer: string;
+  cancel(): void;
+  ack(seq: number): void;
+}
+
+/** What the remote side needs from the local registry. */
+export interface LocalLink {
+  connection(hostId: string): AgentConnection | undefined;
+  /** Another replica announced the host's agent (for `whenConnected` and stale local connections). */
+  announced(hostId: string, replicaId: string): void;
+  /** Another replica asks whoever holds the host to close its connection. */
+  disconnectRequested(hostId: string, code: number, reason: string): void;
+}
+
+export interface RemoteLinkOptions {
+  databaseUrl: string;
+  local: LocalLink;
+  log(message: string): void;
+}
+
+export class RemoteLink {
+  readonly replicaId = randomBytes(8).toString("hex");
+  private readonly bus: PgBus;
+  private readonly outgoing = new Map<string, OutRoute>();
+  private readonly served = new Map<string, ServedRoute>();
+  private readonly timer: NodeJS.Timeout;
+  private listenerPid = 0;
+  private lastSweep = 0;
+  private closing = false;
+  private readonly label = `${hostname()} pid ${process.pid}`;
+
+  constructor(private readonly options: RemoteLinkOptions) {
+    this.bus = new PgBus({
+      url: options.databaseUrl,
+      replicaId: this.replicaId,
+      log: options.log,
+      onMessage: (message) => this.receive(message),
+      onLost: () =>
+        this.failAll(new LinkError("offline", "the console lost Postgres, which links its replicas")),
+      onConnected: async (pid) => {
+        this.listenerPid = pid;
+        await beat(this.bus.query, this.replicaId, pid, this.label);
+      },
+    });
+    this.timer = setInterval(() => void this.tick(), replicaBeatMs);
+    this.timer.unref();
+  }
+
+  /** Resolves once this replica is registered and listening. */
+  ready(): Promise<void> {
+    return this.bus.ready();
+  }
+
+  /** The live replica holding the host (never this one: the registry asks only for hosts it lacks). */
+  async holder(hostId: string): Promise<string | undefined> {
+    if (!this.bus.connected) {
+      // Only just started: give the bus a moment; Postgres down: the host is unreachable from here.
+      await Promise.race([this.bus.ready(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+      if (!this.bus.connected) return undefined;
+    }
+    const holder = await holderOf(this.bus.query, hostId);
+    return holder === this.replicaId ? undefined : holder;
+  }
+
+  /** Tells the other replicas the host's agent is connected here. */
+  announce(hostId: string): void {
+    this.failRoutesOf(hostId, undefined);
+    this.bus
+      .send(null, { kind: "connected", from: this.replicaId, hostId } satisfies PeerMessage)
+      .catch(() => undefined);
+  }
+
+  /** Asks the replica holding the host, whichever it is, to close its connection. */
+  requestDisconnect(hostId: string, code: number, reason: string): void {
+    this.bus
+      .send(null, { kind: "disconnect", from: this.replicaId, hostId, code, reason } satisfies PeerMessage)
+      .catch(() => undefined);
+  }
+
+  async call<N extends UnaryCommandName>(
+    hostId: string,
+    name: N,
+    input: CommandInput<N>,
+    options: CallOptions = {},
+  ): Promise<CommandResult<N>> {
+    parseCommandInput(name, input);
+    const timeoutMs = options.timeoutMs ?? commands[name].defaultTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    for (let attempt = 0; ; attempt += 1) {
+      const peer = await this.holder(hostId).catch(() => undefined);
+      if (!peer) throw offline(name);
+      try {
+        return (await this.callOn(
+          peer,
+          hostId,
+          name,
+          input,
+          deadline - Date.now(),
+          options.signal,
+        )) as CommandResult<N>;
+      } catch (error) {
+        // Not sent to an agent at all: safe to send again to where the host is now.
+        if (error instanceof NotHereError && attempt === 0) continue;
+        throw error instanceof NotHereError ? offline(name) : error;
+      }
+    }
+  }
+
+  private callOn(
+    peer: string,
+    hostId: string,
+    name: CommandName,
+    input: unknown,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    const id = randomUUID();
+    if (signal?.aborted)
+      return Promise.reject(new LinkError("cancelled", `${name}: cancelled before it was sent`));
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        this.outgoing.delete(id);
+      };
+      const timer = setTimeout(
+        () => {
+          done();
+          this.tell(peer, { kind: "cancel", from: this.replicaId, id });
+          reject(new LinkError("timeout", `${name}: no answer within ${timeoutMs} ms`));
+        },
+        Math.max(0, timeoutMs),
+      );
+      const onAbort = () => {
+        done();
+        this.tell(peer, { kind: "cancel", from: this.replicaId, id });
+        reject(new LinkError("cancelled", `${name}: cancelled`));
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const route: OutRoute = {
+        peer: () => peer,
+        hostId,
+        onChunk: () => undefined,
+        onResult: (message) => {
+          done();
+          if (message.ok) resolve(decode(message.result));
+          else reject(message.notHere ? new NotHereError(name) : LinkError.from(message.error));
+        },
+        fail: (error) => {
+          done();
+          this.tell(peer, { kind: "cancel", from: this.replicaId, id });
+          reject(error);
+        },
+      };
+      this.outgoing.set(id, route);
+      this.bus
+        .send(peer, {
+          kind: "call",
+          from: this.replicaId,
+          id,
+          hostId,
+          name,
+          input: encode(input),
+          timeoutMs,
+        } satisfies PeerMessage)
+        .catch(() => route.fail(offline(name)));
+    });
+  }
+
+  stream<N extends StreamCommandName>(
+    hostId: string,
+    name: N,
+    input: CommandInput<N>,
+    options: StreamOptions = {},
+  ): LinkStream<N> {
+    try {
+      parseCommandInput(name, input);
+    } catch (error) {
+      return failedStream(error as LinkError);
+    }
+    const id = randomUUID();
+    const window = options.bufferChunks ?? 8;
+    let peer: string | undefined;
+    let attempts = 0;
+    let nextSeq = 0;
+    let settled = false;
+    // Chunks and the end are handled one after the other, in the order they came.
+    let tail: Promise<void> = Promise.resolve();
+    let settleResult!: (value: CommandResult<N>) => void;
+    let settleError!: (error: LinkError) => void;
+    const result = new Promise<CommandResult<N>>((resolve, reject) => {
+      settleResult = resolve;
+      settleError = reject;
+    });
+    result.catch(() => undefined);
+    const finish = (outcome: { ok: true; value: unknown } | { ok: false; error: LinkError }) => {
+      if (settled) return;
+      settled = true;
+      this.outgoing.delete(id);
+      options.signal?.removeEventListener("abort", onAbort);
+      if (outcome.ok) {
+        chunks.end();
+        settleResult(outcome.value as CommandResult<N>);
+      } else {
+        chunks.fail(outcome.error);
+        settleError(outcome.error);
+      }
+    };
+    const cancel = () => {
+      if (settled) return;
+      if (peer) this.tell(peer, { kind: "cancel", from: this.replicaId, id });
+      finish({ ok: false, error: new LinkError("cancelled", `${name}: stopped by the console`) });
+    };
+    const chunks = new Channel<StreamChunk<N>>(window, cancel);
+    const onAbort = () => chunks.cancel();
+    const open = async () => {
+      attempts += 1;
+      const found = await this.holder(hostId).catch(() => undefined);
+      if (settled) return;
+      if (!found) return finish({ ok: false, error: offline(name) });
+      peer = found;
+      this.bus
+        .send(found, {
+          kind: "stream",
+          from: this.replicaId,
+          id,
+          hostId,
+          name,
+          input: encode(input),
+          window,
+        } satisfies PeerMessage)
+        .catch(() => finish({ ok: false, error: offline(name) }));
+    };
+    this.outgoing.set(id, {
+      peer: () => peer,
+      hostId,
+      onChunk: (seq, chunk) => {
+        tail = tail.then(async () => {
+          if (settled) return;
+          if (seq !== nextSeq) {
+            if (peer) this.tell(peer, { kind: "cancel", from: this.replicaId, id });
+            finish({
+              ok: false,
+              error: new LinkError("internal", `${name}: chunk ${nextSeq} never arrived`),
+            });
+            return;
+          }
+          nextSeq += 1;
+          const accepted = await chunks.push(decode(chunk) as StreamChunk<N>);
+          if (accepted && peer) this.tell(peer, { kind: "ack", from: this.replicaId, id, seq });
+        });
+      },
+      onResult: (message) => {
+        tail = tail.then(() => {
+          if (message.ok) return finish({ ok: true, value: decode(message.result) });
+          if (message.notHere && nextSeq === 0 && attempts < 2) return open();
+          finish({ ok: false, error: message.notHere ? offline(name) : LinkError.from(message.error) });
+        });
+      },
+      fail: (error) => {
+        if (peer && !settled) this.tell(peer, { kind: "cancel", from: this.replicaId, id });
+        finish({ ok: false, error });
+      },
+    });
+    if (options.signal?.aborted) {
+      finish({ ok: false, error: new LinkError("cancelled", `${name}: cancelled before it was sent`) });
+    } else {
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      void open();
+    }
+    return {
+      id,
+      result,
+      cancel: () => chunks.cancel(),
+      [Symbol.asyncIterator]: () => chunks[Symbol.asyncIterator](),
+    };
+  }
+
+  /** Stops: what was routed through us fails, our row goes, the bus closes after what it was sending. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    clearInterval(this.timer);
+    // Let the answers to served calls, failed by the closing agent connections, reach the bus first.
+    await new Promise((resolve) => setImmediate(resolve));
+    this.failAll(new LinkError("offline", "this console replica is shutting down"));
+    if (this.bus.connected) await leave(this.bus.query, this.replicaId).catch(() => undefined);
+    await this.bus.close();
+  }
+
+  /** Calls and streams in flight through other replicas, both ways (for tests and diagnostics). */
+  get inFlight(): { outgoing: number; served: number } {
+    return { outgoing: this.outgoing.size, served: this.served.size };
+  }
+
+  private tell(peer: string, message: PeerMessage): void {
+    this.bus.send(peer, message).catch(() => undefined);
+  }
+
+  private receive(raw: unknown): void {
+    const parsed = PeerMessageSchema.safeParse(raw);
+    if (!parsed.success) {
+      this.options.log(`ignored a malformed message from another replica: ${parsed.error.message}`);
+      return;
+    }
+    const message = parsed.data;
+    if (message.from === this.replicaId) return; // our own broadcast
+    switch (message.kind) {
+      case "call":
+        this.serveCall(message);
+        break;
+      case "stream":
+        this.serveStream(message);
+        break;
+      case "cancel":
+        this.served.get(`${message.from}/${message.id}`)?.cancel();
+        break;
+      case "ack":
+        this.served.get(`${message.from}/${message.id}`)?.ack(message.seq);
+        break;
+      case "chunk": {
+        const route = this.outgoing.get(message.id);
+        if (route) route.onChunk(message.seq, message.chunk);
+        // Nobody waits for this stream any more: the holder stops it.
+        else this.tell(message.from, { kind: "cancel", from: this.replicaId, id: message.id });
+        break;
+      }
+      case "result":
+        this.outgoing.get(message.id)?.onResult(message);
+        break;
+      case "connected":
+        this.failRoutesOf(message.hostId, message.from);
+        this.options.local.announced(message.hostId, message.from);
+        break;
+      case "disconnect":
+        this.options.local.disconnectRequested(message.hostId, message.code, message.reason);
+        break;
+    }
+  }
+
+  private reply(to: { from: string; id: string }, answer: Answer): void {
+    this.tell(to.from, { kind: "result", from: this.replicaId, id: to.id, ...answer });
+  }
+
+  private notHere(to: { from: string; id: string; name: string }): void {
+    this.reply(to, { ok: false, error: offline(to.name).toJSON(), notHere: true });
+  }
+
+  private serveCall(message: Extract<PeerMessage, { kind: "call" }>): void {
+    const connection = this.options.local.connection(message.hostId);
+    if (!connection || connection.closed) {
+      this.notHere(message);
+      return;
+    }
+    const key = `${message.from}/${message.id}`;
+    const controller = new AbortController();
+    this.served.set(key, { peer: message.from, cancel: () => controller.abort(), ack: () => undefined });
+    connection
+      .call(message.name as UnaryCommandName, decode(message.input) as never, {
+        timeoutMs: message.timeoutMs,
+        signal: controller.signal,
+      })
+      .then(
+        (result) => this.reply(message, { ok: true, result: encode(result) }),
+        (error: unknown) => {
+          if (!controller.signal.aborted)
+            this.reply(message, { ok: false, error: toLinkError(error).toJSON() });
+        },
+      )
+      .finally(() => this.served.delete(key));
+  }
+
+  private serveStream(message: Extract<PeerMessage, { kind: "stream" }>): void {
+    const connection = this.options.local.connection(message.hostId);
+    if (!connection || connection.closed) {
+      this.notHere(message);
+      return;
+    }
+    const key = `${message.from}/${message.id}`;
+    const stream = connection.stream(message.name as StreamCommandName, decode(message.input) as never, {
+      bufferChunks: message.window,
+    });
+    let acked = -1;
+    let stopped = false;
+    let wake: (() => void) | undefined;
+    this.served.set(key, {
+      peer: message.from,
+      cancel: () => {
+        stopped = true;
+        stream.cancel();
+        wake?.();
+      },
+      ack: (seq) => {
+        acked = Math.max(acked, seq);
+        wake?.();
+      },
+    });
+    void (async () => {
+      let seq = 0;
+      try {
+        for await (const chunk of stream) {
+          // At most `window` chunks the requester has not taken yet.
+          while (!stopped && seq - acked - 1 >= message.window) {
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+            });
+          }
+          if (stopped) return;
+          await this.bus.send(message.from, {
+            kind: "chunk",
+            from: this.replicaId,
+            id: message.id,
+            seq,
+            chunk: encode(chunk),
+          } satisfies PeerMessage);
+          seq += 1;
+        }
+        const result = await stream.result;
+        if (!stopped) this.reply(message, { ok: true, result: encode(result) });
+      } catch (error) {
+        if (!stopped) this.reply(message, { ok: false, error: toLinkError(error).toJSON() });
+      } finally {
+        this.served.delete(key);
+        stream.cancel();
+      }
+    })();
+  }
+
+  /**
+   * The host's agent is now at `holder` (undefined: here): routes for it through any other replica
+   * went to a connection that is gone or about to go.
+   */
+  private failRoutesOf(hostId: string, holder: string | undefined): void {
+    for (const route of [...this.outgoing.values()]) {
+      const peer = route.peer();
+      if (route.hostId === hostId && peer !== undefined && peer !== holder) {
+        route.fail(new LinkError("offline", "the host's agent reconnected to another console replica"));
+      }
+    }
+  }
+
+  private peerDied(peer: string): void {
+    for (const route of [...this.outgoing.values()]) {
+      if (route.peer() === peer) {
+        route.fail(new LinkError("offline", "the console replica holding the host's agent stopped"));
+      }
+    }
+    for (const route of [...this.served.values()]) if (route.peer === peer) route.cancel();
+  }
+
+  private failAll(error: LinkError): void {
+    for (const route of [...this.outgoing.values()]) route.fail(error);
+    for (const route of [...this.served.values()]) route.cancel();
+  }
+
+  /** The heartbeat: refresh our row, drop routes to replicas that died, now and then sweep. */
+  private async tick(): Promise<void> {
+    if (!this.bus.connected || this.closing) return;
+    try {
+      await beat(this.bus.query, this.replicaId, this.listenerPid, this.label);
+      const peers = new Set<string>();
+      for (const route of this.outgoing.values()) {
+        const peer = route.peer();
+        if (peer) peers.add(peer);
+      }
+      for (const route of this.served.values()) peers.add(route.peer);
+      if (peers.size > 0) {
+        const alive = await liveAmong(this.bus.query, [...peers]);
+        for (const peer of peers) if (!alive.has(peer)) this.peerDied(peer);
+      }
+      if (Date.now() - this.lastSweep > replicaSweepMs / 4) {
+        this.lastSweep = Date.now();
+        await sweep(this.bus.query);
+      }
+    } catch (error) {
+      if (!this.closing) this.options.log(`replica heartbeat failed: ${(error as Error).message}`);
+    }
+  }
+}
+
+function offline(what: string): LinkError {
+  return new LinkError("offline", `${what}: the host's agent is not connected`);
+}
