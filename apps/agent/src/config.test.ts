@@ -9,6 +9,7 @@ describe("loadConfig", () => {
     });
     expect(config).toEqual({
       consoleUrl: "https://console.example",
+      consoleUrls: ["https://console.example"],
       enrollToken: "dfe_x",
       stateDir: "/var/lib/dockfleet-agent",
       credentialFile: "/var/lib/dockfleet-agent/credential.json",
@@ -31,6 +32,16 @@ describe("loadConfig", () => {
     expect(
       loadConfig({ DOCKFLEET_CONSOLE_URL: "http://c", DOCKFLEET_CREDENTIAL_FILE: "/c.json" }).credentialFile,
     ).toBe("/c.json");
+  });
+
+  it("takes several console URLs (replicas), separated by commas", () => {
+    const config = loadConfig({ DOCKFLEET_CONSOLE_URL: "https://a.example/, http://10.0.0.2:3000 ," });
+    expect(config.consoleUrls).toEqual(["https://a.example", "http://10.0.0.2:3000"]);
+    expect(config.consoleUrl).toBe("https://a.example");
+    expect(() => loadConfig({ DOCKFLEET_CONSOLE_URL: "https://a.example,ftp://b" })).toThrow(
+      /http:\/\/ or https:\/\//,
+    );
+    expect(() => loadConfig({ DOCKFLEET_CONSOLE_URL: " , " })).toThrow(/DOCKFLEET_CONSOLE_URL/);
   });
 
   it("names the setting that is wrong", () => {

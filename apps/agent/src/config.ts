@@ -12,14 +12,24 @@ const fingerprint = z
     message: "must be a SHA-256 certificate fingerprint (AA:BB:… 32 bytes)",
   });
 
+const consoleUrl = z
+  .url({ error: "DOCKFLEET_CONSOLE_URL must be the console's URL, e.g. https://dockfleet.example.com" })
+  .refine((value) => /^https?:\/\//.test(value), "DOCKFLEET_CONSOLE_URL must start with http:// or https://");
+
 const ConfigSchema = z
   .object({
+    /** One console URL, or several (replicas of one console) separated by commas, tried in turn. */
     DOCKFLEET_CONSOLE_URL: z
-      .url({ error: "DOCKFLEET_CONSOLE_URL must be the console's URL, e.g. https://dockfleet.example.com" })
-      .refine(
-        (value) => /^https?:\/\//.test(value),
-        "DOCKFLEET_CONSOLE_URL must start with http:// or https://",
-      ),
+      .string({
+        error: "DOCKFLEET_CONSOLE_URL must be the console's URL, e.g. https://dockfleet.example.com",
+      })
+      .transform((value) =>
+        value
+          .split(",")
+          .map((url) => url.trim())
+          .filter((url) => url !== ""),
+      )
+      .pipe(z.array(consoleUrl).min(1, "DOCKFLEET_CONSOLE_URL must be the console's URL")),
     DOCKFLEET_ENROLL_TOKEN: z.string().trim().optional(),
     DOCKFLEET_STATE_DIR: z.string().min(1).default(defaultStateDir),
     DOCKFLEET_CREDENTIAL_FILE: z.string().min(1).optional(),
@@ -27,9 +37,11 @@ const ConfigSchema = z
     DOCKFLEET_CONSOLE_FINGERPRINT: fingerprint.optional(),
   })
   .transform((env) => {
-    const consoleUrl = env.DOCKFLEET_CONSOLE_URL.replace(/\/+$/, "");
+    const consoleUrls = env.DOCKFLEET_CONSOLE_URL.map((url) => url.replace(/\/+$/, ""));
     return {
-      consoleUrl,
+      /** The first of `consoleUrls`: where the agent enrolls first, and what it reports. */
+      consoleUrl: consoleUrls[0] as string,
+      consoleUrls,
       enrollToken: env.DOCKFLEET_ENROLL_TOKEN || undefined,
       stateDir: env.DOCKFLEET_STATE_DIR,
       credentialFile: env.DOCKFLEET_CREDENTIAL_FILE ?? join(env.DOCKFLEET_STATE_DIR, "credential.json"),

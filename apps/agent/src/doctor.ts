@@ -27,10 +27,10 @@ async function dockerCheck(config: AgentConfig): Promise<Check> {
   }
 }
 
-async function consoleCheck(config: AgentConfig): Promise<Check> {
-  const name = `console at ${config.consoleUrl}`;
+async function consoleCheck(consoleUrl: string): Promise<Check> {
+  const name = `console at ${consoleUrl}`;
   try {
-    const response = await fetch(`${config.consoleUrl}/api/health`, { signal: AbortSignal.timeout(5_000) });
+    const response = await fetch(`${consoleUrl}/api/health`, { signal: AbortSignal.timeout(5_000) });
     const body = (await response.json().catch(() => ({}))) as { status?: string };
     const ok = response.ok && body.status === "ok";
     return {
@@ -48,7 +48,7 @@ async function consoleCheck(config: AgentConfig): Promise<Check> {
   }
 }
 
-async function credentialCheck(config: AgentConfig): Promise<Check> {
+async function credentialCheck(config: AgentConfig, consoleUrl: string): Promise<Check> {
   const name = `credential ${config.credentialFile}`;
   let stored: Awaited<ReturnType<typeof readCredential>>;
   try {
@@ -73,7 +73,7 @@ async function credentialCheck(config: AgentConfig): Promise<Check> {
       detail: `mode ${mode.toString(8)} lets others read it: chmod 600 ${config.credentialFile}`,
     };
   }
-  const connection = openConnection(config.consoleUrl, {
+  const connection = openConnection(consoleUrl, {
     credential: stored.credential,
     fingerprint: config.consoleFingerprint,
   });
@@ -101,6 +101,10 @@ async function credentialCheck(config: AgentConfig): Promise<Check> {
   }
 }
 
+/** With several console URLs (replicas), each must answer; the credential is checked on the first that does. */
 export async function doctor(config: AgentConfig): Promise<Check[]> {
-  return [await dockerCheck(config), await consoleCheck(config), await credentialCheck(config)];
+  const consoles: Check[] = [];
+  for (const url of config.consoleUrls) consoles.push(await consoleCheck(url));
+  const reachable = config.consoleUrls.find((_, index) => consoles[index]?.ok) ?? config.consoleUrl;
+  return [await dockerCheck(config), ...consoles, await credentialCheck(config, reachable)];
 }

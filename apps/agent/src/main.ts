@@ -9,7 +9,8 @@ const usage = `Usage: dockfleet-agent [--version | doctor | --help]
 Runs the Dockfleet agent: connects this host's Docker Engine to the console.
 
 Settings (environment):
-  DOCKFLEET_CONSOLE_URL          the console, e.g. https://dockfleet.example.com (required)
+  DOCKFLEET_CONSOLE_URL          the console, e.g. https://dockfleet.example.com (required);
+                                 replicas of one console: their URLs, comma-separated
   DOCKFLEET_ENROLL_TOKEN         single-use token from "Add host", needed only for the first start
   DOCKFLEET_STATE_DIR            where the credential is kept (default /var/lib/dockfleet-agent)
   DOCKFLEET_CREDENTIAL_FILE      the credential file (default <state dir>/credential.json)

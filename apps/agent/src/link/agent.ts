@@ -1,6 +1,8 @@
 /**
  * The agent's life: get a credential (enrolling once if needed), then stay connected to the
  * console, reconnecting with full-jitter exponential backoff (cap 60 s) and saying hello each time.
+ * With several console URLs (replicas of one console) it stays with the one that answered, and
+ * each failed attempt moves on to the next.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { type HelloInput, linkCloseCodes } from "@dockfleet/protocol";
@@ -47,11 +49,12 @@ async function obtainCredential(config: AgentConfig, options: AgentOptions): Pro
     );
   }
   for (let attempt = 0; ; attempt += 1) {
+    const consoleUrl = config.consoleUrls[attempt % config.consoleUrls.length] ?? config.consoleUrl;
     try {
-      const enrolled = await enroll(config.consoleUrl, token, { fingerprint: config.consoleFingerprint });
+      const enrolled = await enroll(consoleUrl, token, { fingerprint: config.consoleFingerprint });
       const credential: StoredCredential = {
         version: 1,
-        consoleUrl: config.consoleUrl,
+        consoleUrl,
         hostId: enrolled.hostId,
         hostName: enrolled.hostName,
         credential: enrolled.credential,
@@ -95,9 +98,11 @@ export async function runAgent(config: AgentConfig, options: AgentOptions): Prom
   const credential = await obtainCredential(config, options);
   const context = options.context ?? engineContext(config.docker);
   let attempt = 0;
+  let current = 0;
   while (!options.signal.aborted) {
+    const consoleUrl = config.consoleUrls[current] ?? config.consoleUrl;
     const outcome = await runSession({
-      consoleUrl: config.consoleUrl,
+      consoleUrl,
       credential: credential.credential,
       fingerprint: config.consoleFingerprint,
       handlers: options.handlers ?? handlers,
@@ -106,7 +111,7 @@ export async function runAgent(config: AgentConfig, options: AgentOptions): Prom
       log: options.log,
       signal: options.signal,
       onHello: (hello) =>
-        options.log(`connected to ${config.consoleUrl} as host ${hello.hostName} (${hello.hostId})`),
+        options.log(`connected to ${consoleUrl} as host ${hello.hostName} (${hello.hostId})`),
     });
     if (options.signal.aborted) return;
     if (outcome.code === linkCloseCodes.credentialRefused) {
@@ -116,10 +121,14 @@ export async function runAgent(config: AgentConfig, options: AgentOptions): Prom
       throw new FatalError(`the console refused this agent: ${outcome.reason}`);
     }
     if (outcome.greeted) attempt = 0;
+    // A console that never said hello back: try the next one (a replica that is up, maybe).
+    else current = (current + 1) % config.consoleUrls.length;
     const delay = fullJitterDelay(attempt);
     attempt += 1;
+    const next = config.consoleUrls[current] ?? config.consoleUrl;
+    const where = config.consoleUrls.length > 1 ? ` to ${next}` : "";
     options.log(
-      `disconnected (${outcome.code}: ${outcome.reason}); reconnecting in ${(delay / 1000).toFixed(1)} s`,
+      `disconnected (${outcome.code}: ${outcome.reason}); reconnecting in ${(delay / 1000).toFixed(1)} s${where}`,
     );
     await sleep(delay, undefined, { signal: options.signal }).catch(() => undefined);
   }
