@@ -21,75 +21,25 @@ import {
   type CommandResult,
   commands,
   LinkError,
-  type LinkErrorData,
-  LinkErrorSchema,
   parseCommandInput,
   type StreamChunk,
   type StreamCommandName,
-  toLinkError,
   type UnaryCommandName,
 } from "@dockfleet/protocol";
-import superjson from "superjson";
-import { z } from "zod";
 import { PgBus } from "./bus.ts";
 import { Channel } from "./channel.ts";
 import type { AgentConnection, CallOptions, LinkStream, StreamOptions } from "./connection.ts";
 import { failedStream } from "./connection.ts";
+import {
+  decode,
+  type Encoded,
+  encode,
+  type PeerMessage,
+  PeerMessageSchema,
+  type ResultPeerMessage,
+} from "./peer-messages.ts";
 import { beat, holderOf, leave, liveAmong, replicaBeatMs, replicaSweepMs, sweep } from "./replicas.ts";
-
-const Encoded = z.object({ json: z.unknown(), meta: z.any().optional() });
-type Encoded = z.infer<typeof Encoded>;
-const encode = (value: unknown): Encoded => superjson.serialize(value) as Encoded;
-const decode = (value: Encoded): unknown => superjson.deserialize(value as never);
-
-const base = { from: z.string(), id: z.string() };
-
-/** What replicas say to each other. `from` is the sender; `id` names a call or stream on the requester. */
-export const PeerMessageSchema = z.discriminatedUnion("kind", [
-  z.object({
-    kind: z.literal("call"),
-    ...base,
-    hostId: z.string(),
-    name: z.string(),
-    input: Encoded,
-    timeoutMs: z.number(),
-  }),
-  z.object({
-    kind: z.literal("stream"),
-    ...base,
-    hostId: z.string(),
-    name: z.string(),
-    input: Encoded,
-    window: z.number().int().min(1),
-  }),
-  z.object({ kind: z.literal("cancel"), ...base }),
-  z.object({ kind: z.literal("ack"), ...base, seq: z.number().int() }),
-  z.object({ kind: z.literal("chunk"), ...base, seq: z.number().int(), chunk: Encoded }),
-  z.discriminatedUnion("ok", [
-    z.object({ kind: z.literal("result"), ...base, ok: z.literal(true), result: Encoded }),
-    z.object({
-      kind: z.literal("result"),
-      ...base,
-      ok: z.literal(false),
-      error: LinkErrorSchema,
-      /** The receiver does not hold the host (any more): the requester may look again. */
-      notHere: z.boolean().optional(),
-    }),
-  ]),
-  /** Broadcast: the host's agent connected to `from`. */
-  z.object({ kind: z.literal("connected"), from: z.string(), hostId: z.string() }),
-  /** Broadcast: whoever holds the host closes its connection (revocation on another replica). */
-  z.object({
-    kind: z.literal("disconnect"),
-    from: z.string(),
-    hostId: z.string(),
-    code: z.number().int(),
-    reason: z.string(),
-  }),
-]);
-export type PeerMessage = z.infer<typeof PeerMessageSchema>;
-type ResultPeerMessage = Extract<PeerMessage, { kind: "result" }>;
-type Answer = { ok: true; result: Encoded } | { ok: false; error: LinkErrorData; notHere?: boolean };
+import { ServedRoutes } from "./served.ts";
 
 class NotHereError extends LinkError {
   constructor(what: string) {
@@ -104,12 +54,6 @@ interface OutRoute {
   onChunk(seq: number, chunk: Encoded): void;
   onResult(message: ResultPeerMessage): void;
   fail(error: LinkError): void;
-}
-
-interface ServedRoute {
-  peer: string;
-  cancel(): void;
-  ack(seq: number): void;
 }
 
 /** What the remote side needs from the local registry. */
@@ -131,7 +75,7 @@ export class RemoteLink {
   readonly replicaId = randomBytes(8).toString("hex");
   private readonly bus: PgBus;
   private readonly outgoing = new Map<string, OutRoute>();
-  private readonly served = new Map<string, ServedRoute>();
+  private readonly served: ServedRoutes;
   private readonly timer: NodeJS.Timeout;
   private listenerPid = 0;
   private lastSweep = 0;
@@ -150,6 +94,11 @@ export class RemoteLink {
         this.listenerPid = pid;
         await beat(this.bus.query, this.replicaId, pid, this.label);
       },
+    });
+    this.served = new ServedRoutes({
+      replicaId: this.replicaId,
+      connection: (hostId) => options.local.connection(hostId),
+      send: (to, message) => this.bus.send(to, message),
     });
     this.timer = setInterval(() => void this.tick(), replicaBeatMs);
     this.timer.unref();
@@ -416,16 +365,16 @@ export class RemoteLink {
     if (message.from === this.replicaId) return; // our own broadcast
     switch (message.kind) {
       case "call":
-        this.serveCall(message);
+        this.served.call(message);
         break;
       case "stream":
-        this.serveStream(message);
+        this.served.stream(message);
         break;
       case "cancel":
-        this.served.get(`${message.from}/${message.id}`)?.cancel();
+        this.served.cancel(message.from, message.id);
         break;
       case "ack":
-        this.served.get(`${message.from}/${message.id}`)?.ack(message.seq);
+        this.served.ack(message.from, message.id, message.seq);
         break;
       case "chunk": {
         const route = this.outgoing.get(message.id);
@@ -447,94 +396,6 @@ export class RemoteLink {
     }
   }
 
-  private reply(to: { from: string; id: string }, answer: Answer): void {
-    this.tell(to.from, { kind: "result", from: this.replicaId, id: to.id, ...answer });
-  }
-
-  private notHere(to: { from: string; id: string; name: string }): void {
-    this.reply(to, { ok: false, error: offline(to.name).toJSON(), notHere: true });
-  }
-
-  private serveCall(message: Extract<PeerMessage, { kind: "call" }>): void {
-    const connection = this.options.local.connection(message.hostId);
-    if (!connection || connection.closed) {
-      this.notHere(message);
-      return;
-    }
-    const key = `${message.from}/${message.id}`;
-    const controller = new AbortController();
-    this.served.set(key, { peer: message.from, cancel: () => controller.abort(), ack: () => undefined });
-    connection
-      .call(message.name as UnaryCommandName, decode(message.input) as never, {
-        timeoutMs: message.timeoutMs,
-        signal: controller.signal,
-      })
-      .then(
-        (result) => this.reply(message, { ok: true, result: encode(result) }),
-        (error: unknown) => {
-          if (!controller.signal.aborted)
-            this.reply(message, { ok: false, error: toLinkError(error).toJSON() });
-        },
-      )
-      .finally(() => this.served.delete(key));
-  }
-
-  private serveStream(message: Extract<PeerMessage, { kind: "stream" }>): void {
-    const connection = this.options.local.connection(message.hostId);
-    if (!connection || connection.closed) {
-      this.notHere(message);
-      return;
-    }
-    const key = `${message.from}/${message.id}`;
-    const stream = connection.stream(message.name as StreamCommandName, decode(message.input) as never, {
-      bufferChunks: message.window,
-    });
-    let acked = -1;
-    let stopped = false;
-    let wake: (() => void) | undefined;
-    this.served.set(key, {
-      peer: message.from,
-      cancel: () => {
-        stopped = true;
-        stream.cancel();
-        wake?.();
-      },
-      ack: (seq) => {
-        acked = Math.max(acked, seq);
-        wake?.();
-      },
-    });
-    void (async () => {
-      let seq = 0;
-      try {
-        for await (const chunk of stream) {
-          // At most `window` chunks the requester has not taken yet.
-          while (!stopped && seq - acked - 1 >= message.window) {
-            await new Promise<void>((resolve) => {
-              wake = resolve;
-            });
-          }
-          if (stopped) return;
-          await this.bus.send(message.from, {
-            kind: "chunk",
-            from: this.replicaId,
-            id: message.id,
-            seq,
-            chunk: encode(chunk),
-          } satisfies PeerMessage);
-          seq += 1;
-        }
-        const result = await stream.result;
-        if (!stopped) this.reply(message, { ok: true, result: encode(result) });
-      } catch (error) {
-        if (!stopped) this.reply(message, { ok: false, error: toLinkError(error).toJSON() });
-      } finally {
-        this.served.delete(key);
-        stream.cancel();
-      }
-    })();
-  }
-
   /**
    * The host's agent is now at `holder` (undefined: here): routes for it through any other replica
    * went to a connection that is gone or about to go.
@@ -554,12 +415,12 @@ export class RemoteLink {
         route.fail(new LinkError("offline", "the console replica holding the host's agent stopped"));
       }
     }
-    for (const route of [...this.served.values()]) if (route.peer === peer) route.cancel();
+    this.served.cancelFor(peer);
   }
 
   private failAll(error: LinkError): void {
     for (const route of [...this.outgoing.values()]) route.fail(error);
-    for (const route of [...this.served.values()]) route.cancel();
+    this.served.cancelFor();
   }
 
   /** The heartbeat: refresh our row, drop routes to replicas that died, now and then sweep. */
@@ -572,7 +433,7 @@ export class RemoteLink {
         const peer = route.peer();
         if (peer) peers.add(peer);
       }
-      for (const route of this.served.values()) peers.add(route.peer);
+      for (const peer of this.served.peers()) peers.add(peer);
       if (peers.size > 0) {
         const alive = await liveAmong(this.bus.query, [...peers]);
         for (const peer of peers) if (!alive.has(peer)) this.peerDied(peer);
