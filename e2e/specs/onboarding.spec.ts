@@ -39,4 +39,11 @@ test("Add host over SSH: confirm the fingerprint, watch each step, see the host 
   await page.getByRole("link", { name: "Back to hosts" }).click();
   const row = page.getByTestId("host-row").filter({ hasText: "e2e-ssh-host" });
   await expect(row).toHaveAttribute("data-state", "online");
+
+  // Removing it takes the agent off the host again.
+  await row.getByRole("button", { name: "Remove" }).click();
+  await page.getByRole("button", { name: "Remove e2e-ssh-host" }).click();
+  await expect(row).toHaveCount(0);
+  const left = await root.exec("ls -A /opt/dockfleet/agent /etc/dockfleet 2>/dev/null; true");
+  expect(left.stdout).toBe("");
 });

@@ -1,6 +1,7 @@
 /** Hosts and host groups. Listing shows only the hosts the caller may view. */
 import { TRPCError } from "@trpc/server";
 import { isAllowedAnywhere } from "../access/policy.ts";
+import { removeHost } from "../onboarding/removal.ts";
 import { fleetProcedure, hostProcedure, router, signedInProcedure } from "../trpc.ts";
 import {
   AssignHostGroupInput,
@@ -32,6 +33,9 @@ export const hostsRouter = router({
   revoke: fleetProcedure("host:manage")
     .input(HostRef)
     .mutation(({ ctx, input }) => revokeHost(ctx.db, input.hostId)),
+  remove: fleetProcedure("host:manage")
+    .input(HostRef)
+    .mutation(({ ctx, input }) => removeHost(ctx.db, input.hostId)),
   assignGroup: fleetProcedure("host:manage")
     .input(AssignHostGroupInput)
     .mutation(({ ctx, input }) => assignHostGroup(ctx.db, input)),

@@ -53,6 +53,16 @@ async function privilege(ssh: SshSession): Promise<string> {
   );
 }
 
+async function initSystem(ssh: SshSession): Promise<InitSystem> {
+  const systemd = await run(ssh, "test -d /run/systemd/system && command -v systemctl");
+  return systemd.exitCode === 0 ? "systemd" : "fallback";
+}
+
+/** What uninstalling needs to know: how to become root and which init runs the agent. */
+export async function installContext(ssh: SshSession): Promise<Pick<HostCheck, "sudo" | "init">> {
+  return { sudo: await privilege(ssh), init: await initSystem(ssh) };
+}
+
 export async function checkHost(ssh: SshSession): Promise<HostCheck> {
   const sudo = await privilege(ssh);
   const docker = await run(ssh, `${sudo}docker version --format '{{.Server.Version}}'`);
@@ -71,13 +81,7 @@ export async function checkHost(ssh: SshSession): Promise<HostCheck> {
       `onboard ${arch} hosts from a console built for ${arch}, or install the agent by hand`,
     );
   }
-  const systemd = await run(ssh, "test -d /run/systemd/system && command -v systemctl");
-  return {
-    sudo,
-    dockerVersion: docker.stdout.trim(),
-    arch,
-    init: systemd.exitCode === 0 ? "systemd" : "fallback",
-  };
+  return { sudo, dockerVersion: docker.stdout.trim(), arch, init: await initSystem(ssh) };
 }
 
 function sha256File(file: string): Promise<string> {

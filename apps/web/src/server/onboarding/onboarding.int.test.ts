@@ -172,4 +172,16 @@ describe("onboarding over SSH", () => {
       expect(record?.cpus).toBeGreaterThan(0);
     }
   });
+
+  it("removing an onboarded host revokes it, uninstalls its agent over SSH and drops it", async () => {
+    const record = await fleet.db.host.findUniqueOrThrow({ where: { name: "dftest-lab-2" } });
+    const removed = await admin.must<{ uninstalled: boolean; message: string }>("mutate", "hosts.remove", {
+      hostId: record.id,
+    });
+    expect(removed).toEqual({ uninstalled: true, message: `the agent was uninstalled from ${host.address}` });
+    expect(await fleet.db.host.findUnique({ where: { id: record.id } })).toBeNull();
+    await nothingInstalled();
+    const audit = await fleet.db.auditEvent.findFirst({ where: { action: "hosts.remove", result: "ok" } });
+    expect(audit?.targetId).toBe(record.id);
+  });
 });

@@ -180,16 +180,17 @@ function Status({ host, now }: { host: Host; now: number }) {
 function HostActions({ host, onEnrollment }: { host: Host; onEnrollment(enrollment: Enrollment): void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [confirming, setConfirming] = useState(false);
+  const [confirming, setConfirming] = useState<"revoke" | "remove">();
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.hosts.list.queryKey() });
   const revoke = useMutation(
     trpc.hosts.revoke.mutationOptions({
       onSuccess: () => {
-        setConfirming(false);
+        setConfirming(undefined);
         return refresh();
       },
     }),
   );
+  const remove = useMutation(trpc.hosts.remove.mutationOptions({ onSuccess: refresh }));
   const token = useMutation(trpc.hosts.enrollmentToken.mutationOptions({ onSuccess: onEnrollment }));
   const canManage = useCan("host:manage");
   const canOnboard = useCan("host:onboard");
@@ -205,29 +206,46 @@ function HostActions({ host, onEnrollment }: { host: Host; onEnrollment(enrollme
           New install command
         </Button>
       )}
-      {canManage && enrolled && !confirming && (
-        <Button variant="danger" onClick={() => setConfirming(true)}>
-          Revoke
-        </Button>
+      {canManage && !confirming && (
+        <>
+          {enrolled && (
+            <Button variant="danger" onClick={() => setConfirming("revoke")}>
+              Revoke
+            </Button>
+          )}
+          <Button variant="secondary" onClick={() => setConfirming("remove")}>
+            Remove
+          </Button>
+        </>
       )}
       {confirming && (
-        <div role="alertdialog" aria-label={`Revoke ${host.name}`} className="flex items-center gap-2">
+        <div
+          role="alertdialog"
+          aria-label={`${confirming === "revoke" ? "Revoke" : "Remove"} ${host.name}`}
+          className="flex items-center gap-2"
+        >
           <span className="text-xs text-zinc-300">
-            Disconnect {host.name} now? Its agent cannot reconnect until it is enrolled again.
+            {confirming === "revoke"
+              ? `Disconnect ${host.name} now? Its agent cannot reconnect until it is enrolled again.`
+              : `Remove ${host.name} from Dockfleet? Its agent is disconnected and, if it was added over SSH, uninstalled.`}
           </span>
           <Button
             variant="danger"
-            disabled={revoke.isPending}
-            onClick={() => revoke.mutate({ hostId: host.id })}
+            disabled={revoke.isPending || remove.isPending}
+            onClick={() =>
+              confirming === "revoke"
+                ? revoke.mutate({ hostId: host.id })
+                : remove.mutate({ hostId: host.id })
+            }
           >
-            Revoke {host.name}
+            {confirming === "revoke" ? "Revoke" : "Remove"} {host.name}
           </Button>
-          <Button variant="secondary" onClick={() => setConfirming(false)}>
+          <Button variant="secondary" onClick={() => setConfirming(undefined)}>
             Cancel
           </Button>
         </div>
       )}
-      <ErrorMessage error={revoke.error ?? token.error} />
+      <ErrorMessage error={revoke.error ?? remove.error ?? token.error} />
     </div>
   );
 }
