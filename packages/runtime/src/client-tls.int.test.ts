@@ -1,0 +1,159 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { connect as netConnect } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createServer, type Server } from "node:tls";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect } from "./client.ts";
+import { isRuntimeError } from "./errors.ts";
+
+// A real Engine behind real mutual TLS: a TLS listener that requires a client certificate from our
+// CA and pipes the bytes to the local Engine's socket, as dockerd --tlsverify would serve them.
+let dir: string;
+let server: Server;
+let port: number;
+const pem = (name: string) => readFileSync(path.join(dir, name), "utf8");
+
+function openssl(...args: string[]): void {
+  execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
+}
+
+/** A key and a certificate signed by our CA, with the extensions in `<name>.ext`. */
+function issue(name: string, subject: string): void {
+  openssl(
+    "req",
+    "-new",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    `${name}-key.pem`,
+    "-subj",
+    subject,
+    "-out",
+    `${name}.csr`,
+  );
+  openssl(
+    "x509",
+    "-req",
+    "-in",
+    `${name}.csr`,
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca-key.pem",
+    "-CAcreateserial",
+    "-days",
+    "1",
+    "-extfile",
+    `${name}.ext`,
+    "-out",
+    `${name}.pem`,
+  );
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), "dftest-tls-"));
+  openssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    "ca-key.pem",
+    "-subj",
+    "/CN=dftest-ca",
+    "-days",
+    "1",
+    "-out",
+    "ca.pem",
+  );
+  execFileSync(
+    "sh",
+    [
+      "-c",
+      "echo 'subjectAltName=IP:127.0.0.1' > server.ext; echo 'extendedKeyUsage=clientAuth' > client.ext",
+    ],
+    { cwd: dir },
+  );
+  issue("server", "/CN=127.0.0.1");
+  issue("client", "/CN=dftest-client");
+  server = createServer(
+    {
+      key: pem("server-key.pem"),
+      cert: pem("server.pem"),
+      ca: pem("ca.pem"),
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
+    (socket) => {
+      const engine = netConnect("/var/run/docker.sock");
+      socket.pipe(engine).pipe(socket);
+      socket.on("error", () => engine.destroy());
+      engine.on("error", () => socket.destroy());
+    },
+  );
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  port = (server.address() as { port: number }).port;
+});
+
+afterAll(() => {
+  server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("connecting over TCP with TLS", () => {
+  it("speaks to the Engine with the CA, certificate and key of DOCKER_CERT_PATH", async () => {
+    const tls = { ca: pem("ca.pem"), cert: pem("client.pem"), key: pem("client-key.pem") };
+    const client = await connect({ endpoint: { kind: "tcp", host: "127.0.0.1", port, tls } });
+    const local = await connect();
+    expect(client.engineVersion).toBe(local.engineVersion);
+    const [remoteInfo, localInfo] = await Promise.all([client.docker.info(), local.docker.info()]);
+    expect(remoteInfo.ID).toBe(localInfo.ID);
+  });
+
+  it("fails with a typed error when the daemon does not trust our certificate", async () => {
+    const stranger = mkdtempSync(path.join(tmpdir(), "dftest-tls-stranger-"));
+    try {
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:prime256v1",
+          "-nodes",
+          "-keyout",
+          "key.pem",
+          "-subj",
+          "/CN=stranger",
+          "-days",
+          "1",
+          "-out",
+          "cert.pem",
+        ],
+        { cwd: stranger, stdio: "ignore" },
+      );
+      const tls = {
+        ca: pem("ca.pem"),
+        cert: readFileSync(path.join(stranger, "cert.pem"), "utf8"),
+        key: readFileSync(path.join(stranger, "key.pem"), "utf8"),
+      };
+      const error = await connect({ endpoint: { kind: "tcp", host: "127.0.0.1", port, tls } }).catch(
+        (e: unknown) => e,
+      );
+      expect(isRuntimeError(error)).toBe(true);
+      expect((error as Error).message).toMatch(/connect to https:\/\/127\.0\.0\.1/);
+    } finally {
+      rmSync(stranger, { recursive: true, force: true });
+    }
+  });
+});
