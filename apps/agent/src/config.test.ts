@@ -13,6 +13,7 @@ describe("loadConfig", () => {
       enrollToken: "dfe_x",
       stateDir: "/var/lib/dockfleet-agent",
       credentialFile: "/var/lib/dockfleet-agent/credential.json",
+      spoolDir: "/var/lib/dockfleet-agent/spool",
       consoleFingerprint: undefined,
       docker: { kind: "socket", socketPath: "/var/run/docker.sock" },
     });

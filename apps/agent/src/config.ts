@@ -45,6 +45,8 @@ const ConfigSchema = z
       enrollToken: env.DOCKFLEET_ENROLL_TOKEN || undefined,
       stateDir: env.DOCKFLEET_STATE_DIR,
       credentialFile: env.DOCKFLEET_CREDENTIAL_FILE ?? join(env.DOCKFLEET_STATE_DIR, "credential.json"),
+      /** Results not delivered yet (the console was unreachable when they were ready). */
+      spoolDir: join(env.DOCKFLEET_STATE_DIR, "spool"),
       consoleFingerprint: env.DOCKFLEET_CONSOLE_FINGERPRINT,
     };
   });

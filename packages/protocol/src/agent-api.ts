@@ -51,6 +51,11 @@ export const agentProcedures = {
       /** Null when the Engine could not be read; `factsError` says why. */
       facts: HostFactsSchema.nullable(),
       factsError: z.string().optional(),
+      /**
+       * Ids of commands from earlier connections the agent still runs or holds a result for (on
+       * disk): their results come on this connection. The console gives up on the others.
+       */
+      pending: z.array(z.string().min(1).max(64)).max(10_000).optional(),
     }),
     output: z.object({
       hostId: z.string(),

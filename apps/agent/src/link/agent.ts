@@ -10,9 +10,11 @@ import { hostFacts } from "@dockfleet/runtime";
 import type { AgentConfig } from "../config.ts";
 import { readCredential, type StoredCredential, writeCredential } from "../credential.ts";
 import { engineContext, type HandlerContext, type Handlers, handlers } from "../handlers/index.ts";
+import { Spool } from "../spool/spool.ts";
 import { agentVersion, protocolVersion } from "../version.ts";
 import { fullJitterDelay } from "./backoff.ts";
 import { EnrollmentRefused, enroll } from "./enroll.ts";
+import { Executor } from "./executor.ts";
 import { runSession } from "./session.ts";
 
 /** Stops the agent for good with a message saying what to do; main exits with {@link exitCodes.config}. */
@@ -97,6 +99,27 @@ async function helloFor(context: HandlerContext): Promise<HelloInput> {
 export async function runAgent(config: AgentConfig, options: AgentOptions): Promise<void> {
   const credential = await obtainCredential(config, options);
   const context = options.context ?? engineContext(config.docker);
+  // One executor for all connections: a command outlives a dropped connection, its result waits
+  // in the spool for the next one.
+  const executor = new Executor({
+    handlers: options.handlers ?? handlers,
+    context,
+    log: options.log,
+    spool: new Spool(config.spoolDir, { log: options.log }),
+  });
+  try {
+    await stayConnected(config, options, credential, executor);
+  } finally {
+    executor.stop();
+  }
+}
+
+async function stayConnected(
+  config: AgentConfig,
+  options: AgentOptions,
+  credential: StoredCredential,
+  executor: Executor,
+): Promise<void> {
   let attempt = 0;
   let current = 0;
   while (!options.signal.aborted) {
@@ -105,9 +128,8 @@ export async function runAgent(config: AgentConfig, options: AgentOptions): Prom
       consoleUrl,
       credential: credential.credential,
       fingerprint: config.consoleFingerprint,
-      handlers: options.handlers ?? handlers,
-      context,
-      hello: () => helloFor(context),
+      executor,
+      hello: async () => ({ ...(await helloFor(executor.context)), pending: await executor.pending() }),
       log: options.log,
       signal: options.signal,
       onHello: (hello) =>

@@ -2,6 +2,10 @@
  * Runs the console's commands: checks the input, calls the handler, sends back a typed result or
  * error. Each command has an AbortController, aborted by its deadline or by a cancel from the
  * console. Streams are pumped chunk by chunk, each chunk acknowledged before the next is sent.
+ *
+ * The executor outlives connections. When one drops, live streams stop (the console asks again
+ * from where they left off) but other commands run on to their end; a result with no connection to
+ * take it goes to the spool on disk, and the next connection gets it.
  */
 import {
   type ChunkAck,
@@ -18,6 +22,7 @@ import {
   toLinkError,
 } from "@dockfleet/protocol";
 import type { HandlerContext, Handlers } from "../handlers/index.ts";
+import type { Spool } from "../spool/spool.ts";
 
 export interface Outbound {
   result(message: ResultMessage): Promise<void>;
@@ -27,10 +32,9 @@ export interface Outbound {
 export interface ExecutorOptions {
   handlers: Handlers;
   context: HandlerContext;
-  outbound: Outbound;
-  /** Console clock minus ours, from hello: deadlines are in the console's clock. */
-  clockOffsetMs: number;
   log(message: string): void;
+  /** Where results that found no connection wait for one; without it they are dropped. */
+  spool?: Spool;
   /** Items buffered per stream before the source is paused (or, for stats, the oldest dropped). */
   streamBuffer?: number;
   /** Most items in one chunk. */
@@ -38,15 +42,57 @@ export interface ExecutorOptions {
 }
 
 /** Why a command was stopped early. */
-type StopReason = "timeout" | "cancelled" | "disconnected";
+type StopReason = "timeout" | "cancelled" | "disconnected" | "stopping";
+
+interface Running {
+  name: string;
+  stream: boolean;
+  controller: AbortController;
+}
 
 export class Executor {
-  private readonly running = new Map<string, { name: string; controller: AbortController }>();
+  private readonly running = new Map<string, Running>();
+  private outbound: Outbound | undefined;
+  /** Console clock minus ours, from the current connection's hello: deadlines are in the console's clock. */
+  private clockOffsetMs = 0;
+  private flushing = false;
 
   constructor(private readonly options: ExecutorOptions) {}
 
   get runningCount(): number {
     return this.running.size;
+  }
+
+  get context(): HandlerContext {
+    return this.options.context;
+  }
+
+  /** A connection said hello: commands come from it, results go to it, spooled ones first. */
+  attach(outbound: Outbound, clockOffsetMs: number): void {
+    this.outbound = outbound;
+    this.clockOffsetMs = clockOffsetMs;
+    void this.flush();
+  }
+
+  /** The connection is gone: streams stop; other commands go on, their results to the spool. */
+  detach(): void {
+    this.outbound = undefined;
+    for (const { stream, controller } of this.running.values()) {
+      if (stream) controller.abort("disconnected" satisfies StopReason);
+    }
+  }
+
+  /** The agent stops: everything stops, nothing more is sent. */
+  stop(): void {
+    this.outbound = undefined;
+    for (const { controller } of this.running.values()) controller.abort("stopping" satisfies StopReason);
+  }
+
+  /** Commands whose result a later connection will get: still running, or spooled (for hello). */
+  async pending(): Promise<string[]> {
+    const running = [...this.running].filter(([, command]) => !command.stream).map(([id]) => id);
+    const spooled = (await this.options.spool?.ids().catch(() => [])) ?? [];
+    return [...new Set([...running, ...spooled])];
   }
 
   handle(message: ConsoleMessage): void {
@@ -57,61 +103,116 @@ export class Executor {
     void this.run(message);
   }
 
-  /** The connection is gone: stop everything (results could not be delivered anyway). */
-  abortAll(): void {
-    for (const { controller } of this.running.values()) controller.abort("disconnected" satisfies StopReason);
-  }
-
   private async run(envelope: CommandEnvelope): Promise<void> {
     const controller = new AbortController();
     const { id, name } = envelope;
-    this.running.set(id, { name, controller });
+    const stream = isCommandName(name) && isStreamCommand(name);
+    // A stream belongs to the connection it started on (its chunks count from there).
+    const outbound = this.outbound;
+    this.running.set(id, { name, stream, controller });
+    // The deadline in our clock, read when the command arrives.
+    const expiresAt = envelope.deadline === null ? null : envelope.deadline - this.clockOffsetMs;
     let timer: NodeJS.Timeout | undefined;
-    if (envelope.deadline !== null) {
-      const left = envelope.deadline - (Date.now() + this.options.clockOffsetMs);
-      timer = setTimeout(() => controller.abort("timeout" satisfies StopReason), Math.max(0, left));
+    if (expiresAt !== null) {
+      timer = setTimeout(
+        () => controller.abort("timeout" satisfies StopReason),
+        Math.max(0, expiresAt - Date.now()),
+      );
     }
+    let answer: ResultMessage;
     try {
       if (!isCommandName(name))
         throw new LinkError("unsupported", `this agent does not know the command ${name}`);
       const input = parseCommandInput(name, envelope.input);
       if (isStreamCommand(name)) {
-        await this.pump(id, name, input, controller.signal);
-      } else {
-        const handler = this.options.handlers[name] as (
-          ctx: HandlerContext,
-          input: unknown,
-          signal: AbortSignal,
-        ) => Promise<unknown>;
-        const result = await untilAborted(
-          handler(this.options.context, input, controller.signal),
-          controller.signal,
-        );
-        await this.options.outbound.result({ id, ok: true, result });
-      }
-    } catch (error) {
-      const reason = controller.signal.aborted ? (controller.signal.reason as StopReason) : undefined;
-      if (reason) {
-        this.options.log(`${name} ${id} stopped early: ${reason}`);
-        if (reason === "disconnected") return;
-        const stopped =
-          reason === "timeout"
-            ? new LinkError("timeout", `${name}: deadline passed on the agent`)
-            : new LinkError("cancelled", `${name}: cancelled by the console`);
-        await this.send({ id, ok: false, error: stopped.toJSON() });
+        if (!outbound) return;
+        await this.pump(id, name, input, controller.signal, outbound);
         return;
       }
-      await this.send({ id, ok: false, error: toLinkError(error).toJSON() });
+      const handler = this.options.handlers[name] as (
+        ctx: HandlerContext,
+        input: unknown,
+        signal: AbortSignal,
+      ) => Promise<unknown>;
+      const result = await untilAborted(
+        handler(this.options.context, input, controller.signal),
+        controller.signal,
+      );
+      answer = { id, ok: true, result };
+    } catch (error) {
+      const reason = controller.signal.aborted ? (controller.signal.reason as StopReason) : undefined;
+      if (reason) this.options.log(`${name} ${id} stopped early: ${reason}`);
+      if (reason === "disconnected" || reason === "stopping") return;
+      const failure =
+        reason === "timeout"
+          ? new LinkError("timeout", `${name}: deadline passed on the agent`)
+          : reason === "cancelled"
+            ? new LinkError("cancelled", `${name}: cancelled by the console`)
+            : toLinkError(error);
+      answer = { id, ok: false, error: failure.toJSON() };
+      if (stream) {
+        // The end of a stream means something only on its own connection.
+        await outbound?.result(answer).catch(() => undefined);
+        return;
+      }
     } finally {
       clearTimeout(timer);
       this.running.delete(id);
     }
+    await this.deliver(answer, expiresAt);
   }
 
-  private async send(message: ResultMessage): Promise<void> {
-    await this.options.outbound.result(message).catch((error: unknown) => {
-      this.options.log(`could not deliver the result of ${message.id}: ${(error as Error).message}`);
-    });
+  /** Sends a command's result on the current connection, or keeps it on disk for the next. */
+  private async deliver(message: ResultMessage, expiresAt: number | null): Promise<void> {
+    const outbound = this.outbound;
+    if (outbound) {
+      try {
+        await outbound.result(message);
+        return;
+      } catch (error) {
+        this.options.log(`could not deliver the result of ${message.id}: ${(error as Error).message}`);
+      }
+    }
+    const spool = this.options.spool;
+    if (!spool || (expiresAt !== null && expiresAt <= Date.now())) return;
+    try {
+      await spool.put(message, expiresAt);
+      this.options.log(`kept the result of ${message.id} for the next connection`);
+    } catch (error) {
+      this.options.log(`could not keep the result of ${message.id}: ${(error as Error).message}`);
+      return;
+    }
+    // A connection may have come meanwhile.
+    if (this.outbound) void this.flush();
+  }
+
+  /** Hands spooled results to the current connection, oldest first; stops at the first failure. */
+  private async flush(): Promise<void> {
+    const spool = this.options.spool;
+    if (!spool || this.flushing) return;
+    this.flushing = true;
+    try {
+      for (;;) {
+        const outbound = this.outbound;
+        if (!outbound) return;
+        const entries = await spool.list();
+        if (entries.length === 0) return;
+        for (const entry of entries) {
+          if (this.outbound !== outbound) return;
+          try {
+            await outbound.result(entry.message);
+          } catch {
+            return; // the next connection tries again
+          }
+          await spool.remove(entry);
+          this.options.log(`delivered the result of ${entry.message.id}, kept while disconnected`);
+        }
+      }
+    } catch (error) {
+      this.options.log(`could not read the spool: ${(error as Error).message}`);
+    } finally {
+      this.flushing = false;
+    }
   }
 
   /**
@@ -123,6 +224,7 @@ export class Executor {
     name: StreamCommandName,
     input: unknown,
     signal: AbortSignal,
+    outbound: Outbound,
   ): Promise<void> {
     const handler = this.options.handlers[name] as (
       ctx: HandlerContext,
@@ -189,7 +291,7 @@ export class Executor {
         const chunk = { items, dropped };
         dropped = 0;
         wakeReader?.();
-        const ack = await this.options.outbound.chunk({ id, seq, chunk });
+        const ack = await outbound.chunk({ id, seq, chunk });
         seq += 1;
         if (!ack.accepted) {
           // Nobody listens any more on the console: stop quietly.
@@ -206,7 +308,7 @@ export class Executor {
     await reader;
     if (signal.aborted) throw signal.reason;
     if (readerError) throw readerError.error;
-    await this.options.outbound.result({ id, ok: true, result: run.result() });
+    await outbound.result({ id, ok: true, result: run.result() });
   }
 }
 

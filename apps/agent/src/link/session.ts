@@ -10,7 +10,7 @@ import {
   type HelloInput,
   type HelloOutput,
 } from "@dockfleet/protocol";
-import { createTRPCUntypedClient, createWSClient, wsLink } from "@trpc/client";
+import { createTRPCUntypedClient, createWSClient, TRPCClientError, wsLink } from "@trpc/client";
 import superjson from "superjson";
 import { linkUrl } from "../config.ts";
 import type { HandlerContext, Handlers } from "../handlers/index.ts";
@@ -77,8 +77,13 @@ export function openConnection(
 export interface SessionOptions extends SocketOptions {
   consoleUrl: string;
   credential: string;
-  handlers: Handlers;
-  context: HandlerContext;
+  /**
+   * Runs the commands; the agent keeps one across sessions so that results outlive a connection.
+   * Without it the session runs its own from `handlers` and `context`, stopped when it ends.
+   */
+  executor?: Executor;
+  handlers?: Handlers;
+  context?: HandlerContext;
   /** Builds the hello (facts are read afresh for every connection). */
   hello(): Promise<HelloInput>;
   log(message: string): void;
@@ -99,7 +104,22 @@ export async function runSession(options: SessionOptions): Promise<SessionOutcom
   const { client, closed } = connection;
   const stop = () => void connection.close();
   options.signal.addEventListener("abort", stop, { once: true });
-  let executor: Executor | undefined;
+  const own = options.executor === undefined;
+  const executor =
+    options.executor ??
+    new Executor({
+      handlers: options.handlers as Handlers,
+      context: options.context as HandlerContext,
+      log: options.log,
+    });
+  // Nothing is sent on this connection once it closed (tRPC's client would open a new one).
+  let ended = false;
+  void closed.then(() => {
+    ended = true;
+  });
+  const open = () => {
+    if (ended) throw new Error("the connection to the console is closed");
+  };
   let greeted = false;
   try {
     const hello = await Promise.race([
@@ -115,23 +135,23 @@ export async function runSession(options: SessionOptions): Promise<SessionOutcom
     greeted = true;
     options.onHello?.(hello);
     const clockOffsetMs = hello.consoleTime - Date.now();
-    const exec = new Executor({
-      handlers: options.handlers,
-      context: options.context,
-      clockOffsetMs,
-      log: options.log,
-      outbound: {
+    executor.attach(
+      {
         result: async (message) => {
-          await client.mutation("result", message);
+          open();
+          await client.mutation("result", message).catch(transportError);
         },
-        chunk: async (message) => ChunkAckSchema.parse(await client.mutation("chunk", message)),
+        chunk: async (message) => {
+          open();
+          return ChunkAckSchema.parse(await client.mutation("chunk", message).catch(transportError));
+        },
       },
-    });
-    executor = exec;
+      clockOffsetMs,
+    );
     const subscription = client.subscription("commands", undefined, {
       onData(data: unknown) {
         const message = ConsoleMessageSchema.safeParse(data);
-        if (message.success) exec.handle(message.data);
+        if (message.success) executor.handle(message.data);
         else options.log(`ignored a malformed message from the console: ${message.error.message}`);
       },
       onError(error: unknown) {
@@ -148,7 +168,17 @@ export async function runSession(options: SessionOptions): Promise<SessionOutcom
     if (why) return { ...why, greeted };
     return { code: 1006, reason: (error as Error).message, greeted };
   } finally {
+    ended = true;
     options.signal.removeEventListener("abort", stop);
-    executor?.abortAll();
+    if (own || options.signal.aborted) executor.stop();
+    else executor.detach();
   }
+}
+
+/** A call that failed without an answer from the console (tRPC says "Unknown error") lost its connection. */
+function transportError(error: unknown): never {
+  if (error instanceof TRPCClientError && error.data === undefined) {
+    throw new Error("the connection to the console dropped");
+  }
+  throw error;
 }

@@ -44,10 +44,38 @@ export interface LinkStream<N extends StreamCommandName> extends AsyncIterable<S
   cancel(): void;
 }
 
-interface PendingCall {
+/** A call waiting for its result; parked once its connection dropped before the answer came. */
+export interface PendingCall {
   name: CommandName;
   resolve(result: unknown): void;
   reject(error: LinkError): void;
+  /** The connection dropped: the answer may come on the agent's next connection. */
+  parked: boolean;
+  /** Answered, failed, timed out or cancelled. */
+  settled: boolean;
+}
+
+/** Settles a call with the agent's answer, checked against the command's result schema. */
+export function settleCall(call: PendingCall, message: ResultMessage): void {
+  if (!message.ok) {
+    call.reject(LinkError.from(message.error));
+    return;
+  }
+  try {
+    call.resolve(parseCommandResult(call.name, message.result));
+  } catch (error) {
+    call.reject(error as LinkError);
+  }
+}
+
+/** What a connection hands to its registry. */
+export interface ConnectionHooks {
+  /** A call whose connection dropped before its answer (see `close`). */
+  park?(id: string, call: PendingCall): void;
+  /** A parked call timed out or was cancelled: tell the agent wherever it is now. */
+  cancelParked?(id: string, reason: "timeout" | "cancelled"): void;
+  /** An answer for no call of this connection: maybe one parked from an earlier connection. */
+  unknownResult?(message: ResultMessage): void;
 }
 
 interface OpenStream {
@@ -88,6 +116,7 @@ export class AgentConnection {
     readonly info: AgentConnectionInfo,
     /** Ends the underlying WebSocket (revocation, replacement, shutdown). */
     private readonly closeSocket: (code: number, reason: string) => void,
+    private readonly hooks: ConnectionHooks = {},
   ) {}
 
   get hostId(): string {
@@ -117,34 +146,52 @@ export class AgentConnection {
       return Promise.reject(new LinkError("cancelled", `${name}: cancelled before it was sent`));
     return new Promise<CommandResult<N>>((resolve, reject) => {
       const done = () => {
+        entry.settled = true;
         clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
         this.calls.delete(id);
       };
+      const cancel = (reason: "timeout" | "cancelled") => {
+        if (entry.parked) this.hooks.cancelParked?.(id, reason);
+        else this.outbox.offer({ kind: "cancel", id, reason });
+      };
       const timer = setTimeout(() => {
         done();
-        this.outbox.offer({ kind: "cancel", id, reason: "timeout" });
+        cancel("timeout");
         reject(
-          new LinkError("timeout", `${name} on host ${this.info.hostName}: no answer within ${timeoutMs} ms`),
+          entry.parked
+            ? new LinkError(
+                "offline",
+                `${name} on host ${this.info.hostName}: the agent disconnected and did not bring the answer back within ${timeoutMs} ms`,
+              )
+            : new LinkError(
+                "timeout",
+                `${name} on host ${this.info.hostName}: no answer within ${timeoutMs} ms`,
+              ),
         );
       }, timeoutMs);
       const onAbort = () => {
         done();
-        this.outbox.offer({ kind: "cancel", id, reason: "cancelled" });
+        cancel("cancelled");
         reject(new LinkError("cancelled", `${name} on host ${this.info.hostName}: cancelled`));
       };
       signal?.addEventListener("abort", onAbort, { once: true });
-      this.calls.set(id, {
+      const entry: PendingCall = {
         name,
+        parked: false,
+        settled: false,
         resolve: (result) => {
+          if (entry.settled) return;
           done();
           resolve(result as CommandResult<N>);
         },
         reject: (error) => {
+          if (entry.settled) return;
           done();
           reject(error);
         },
-      });
+      };
+      this.calls.set(id, entry);
       this.outbox.offer({ kind: "command", id, name, input: parsed, deadline: Date.now() + timeoutMs });
     });
   }
@@ -221,19 +268,15 @@ export class AgentConnection {
   handleResult(message: ResultMessage): void {
     const call = this.calls.get(message.id);
     if (call) {
-      if (!message.ok) {
-        call.reject(LinkError.from(message.error));
-        return;
-      }
-      try {
-        call.resolve(parseCommandResult(call.name, message.result));
-      } catch (error) {
-        call.reject(error as LinkError);
-      }
+      settleCall(call, message);
       return;
     }
     const stream = this.streams.get(message.id);
-    if (!stream) return; // timed out or cancelled meanwhile: nobody waits for it
+    if (!stream) {
+      // Kept by the agent across a disconnect, or timed out or cancelled meanwhile.
+      this.hooks.unknownResult?.(message);
+      return;
+    }
     if (!message.ok) {
       stream.settle({ ok: false, error: LinkError.from(message.error) });
       return;
@@ -272,13 +315,22 @@ export class AgentConnection {
   }
 
   /**
-   * The connection is gone: every call and stream fails with `offline` (or `error`), and the
-   * socket is closed with `code` when one is given.
+   * The connection is gone: every stream fails with `error` (the console asks again); calls fail
+   * too, unless `park`: the agent may still be running them and bring their answers on its next
+   * connection, so they wait (up to their deadlines) for that. The socket is closed with `code`
+   * when one is given.
    */
-  close(error: LinkError, socket?: { code: number; reason: string }): void {
+  close(error: LinkError, socket?: { code: number; reason: string }, options: { park?: boolean } = {}): void {
     if (this.closedWith) return;
     this.closedWith = error;
-    for (const call of [...this.calls.values()]) call.reject(error);
+    for (const [id, call] of [...this.calls]) {
+      if (options.park && this.hooks.park) {
+        call.parked = true;
+        this.hooks.park(id, call);
+      } else {
+        call.reject(error);
+      }
+    }
     this.calls.clear();
     for (const stream of [...this.streams.values()]) stream.settle({ ok: false, error });
     this.streams.clear();

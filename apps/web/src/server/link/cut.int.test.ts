@@ -3,10 +3,12 @@
  * follows a container on that host's dockerd that prints a numbered line every 10 ms. The host's
  * link (its veth on the lab bridge) goes down for 20 s and comes back: the console must drop the
  * dead connection by its heartbeat, the agent must find out too and reconnect, and the lines
- * received must be exactly 1, 2, 3, … with no gap and no duplicate.
+ * received must be exactly 1, 2, 3, … with no gap and no duplicate. Then a command finishes while
+ * the link is down: the agent keeps its result on disk and delivers it after the cut, and the
+ * console's caller gets it.
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -136,5 +138,53 @@ describe("a lab host's link cut for 20 s", () => {
     expect(resumes.length).toBeGreaterThanOrEqual(1);
     const firstWrong = received.findIndex((n, index) => n !== index + 1);
     expect(firstWrong, `line ${firstWrong} is ${received[firstWrong]}, not ${firstWrong + 1}`).toBe(-1);
+  });
+
+  it("delivers a result the agent kept on disk while the link was down", { timeout: 600_000 }, async () => {
+    // SIGTERM is caught and only reported: `docker stop` waits its 5 s, then kills.
+    const container = await runTestContainer(
+      docker,
+      "trap 'echo got-term' TERM; while true; do sleep 0.1; done",
+    );
+    const spoolDir = join(stateDir, "spool");
+    const spooled = async () => (await readdir(spoolDir).catch(() => [])).filter((n) => n.endsWith(".json"));
+    let settled = false;
+    const stopping = link.call(
+      hostId,
+      "container.stop",
+      { containerId: container.id, timeoutSeconds: 5 },
+      { timeoutMs: 600_000 },
+    );
+    void stopping.then(
+      () => {
+        settled = true;
+      },
+      () => {
+        settled = true;
+      },
+    );
+    // The Engine sent SIGTERM: the agent is in the middle of the command.
+    await until(async () =>
+      (await container.logs({ stdout: true, stderr: true, follow: false })).toString().includes("got-term"),
+    );
+
+    let keptDuringCut = false;
+    await setLink("down");
+    try {
+      const cutEnds = Date.now() + 20_000;
+      while (Date.now() < cutEnds) {
+        if (!keptDuringCut) keptDuringCut = (await spooled()).length > 0;
+        await sleep(100);
+      }
+    } finally {
+      await setLink("up");
+    }
+    // The console dropped the connection but kept waiting for the answer.
+    expect(settled).toBe(false);
+    await expect(stopping).resolves.toBeNull();
+    expect(keptDuringCut, agent?.output()).toBe(true);
+    expect((await container.inspect()).State.Running).toBe(false);
+    await agent?.waitFor(/delivered the result of .*, kept while disconnected/);
+    await until(async () => (await spooled()).length === 0);
   });
 });

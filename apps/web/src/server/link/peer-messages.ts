@@ -2,7 +2,7 @@
  * What console replicas say to each other over the bus (not the agents' wire shapes, which live in
  * @dockfleet/protocol). Commands' inputs, results and chunks travel superjson-encoded, as parsed.
  */
-import { type LinkErrorData, LinkErrorSchema } from "@dockfleet/protocol";
+import { type LinkErrorData, LinkErrorSchema, ResultMessageSchema } from "@dockfleet/protocol";
 import superjson from "superjson";
 import { z } from "zod";
 
@@ -45,8 +45,18 @@ export const PeerMessageSchema = z.discriminatedUnion("kind", [
       notHere: z.boolean().optional(),
     }),
   ]),
-  /** Broadcast: the host's agent connected to `from`. */
-  z.object({ kind: z.literal("connected"), from: z.string(), hostId: z.string() }),
+  /**
+   * Broadcast: the host's agent connected to `from`, still holding `pending` (commands of earlier
+   * connections whose answers it will bring; absent: an agent that does not say).
+   */
+  z.object({
+    kind: z.literal("connected"),
+    from: z.string(),
+    hostId: z.string(),
+    pending: z.array(z.string()).optional(),
+  }),
+  /** Broadcast: an answer the agent brought for a call `from` does not know: parked elsewhere? */
+  z.object({ kind: z.literal("orphan"), from: z.string(), hostId: z.string(), message: ResultMessageSchema }),
   /** Broadcast: whoever holds the host closes its connection (revocation on another replica). */
   z.object({
     kind: z.literal("disconnect"),

@@ -9,6 +9,7 @@ import {
   type CommandResult,
   LinkError,
   linkCloseCodes,
+  type ResultMessage,
   type StreamCommandName,
   type UnaryCommandName,
 } from "@dockfleet/protocol";
@@ -19,7 +20,9 @@ import {
   type CallOptions,
   failedStream,
   type LinkStream,
+  type PendingCall,
   type StreamOptions,
+  settleCall,
 } from "./connection.ts";
 import { revokedAmong } from "./enrollment.ts";
 import { RemoteLink } from "./remote.ts";
@@ -41,6 +44,8 @@ export interface LinkRegistryOptions {
 
 export class LinkRegistry {
   private readonly byHost = new Map<string, AgentConnection>();
+  /** Calls whose connection dropped before the answer: the agent may bring it on a later connection. */
+  private readonly parked = new Map<string, { hostId: string; call: PendingCall }>();
   /** Emits `connected` with the host id whenever an agent says hello. */
   private readonly events = new EventEmitter();
   private readonly timer: NodeJS.Timeout;
@@ -64,7 +69,8 @@ export class LinkRegistry {
         log: this.log,
         local: {
           connection: (hostId) => this.byHost.get(hostId),
-          announced: (hostId, replicaId) => this.announced(hostId, replicaId),
+          announced: (hostId, replicaId, pending) => this.announced(hostId, replicaId, pending),
+          orphanResult: (hostId, message) => this.resolveParked(hostId, message),
           disconnectRequested: (hostId, code, reason) => {
             if (this.byHost.has(hostId)) this.disconnect(hostId, code, reason, { local: true });
           },
@@ -158,29 +164,70 @@ export class LinkRegistry {
     return this.byHost.get(hostId);
   }
 
-  /** A hello arrived: this connection becomes the host's; an older one is closed as replaced. */
-  attach(info: AgentConnectionInfo, closeSocket: (code: number, reason: string) => void): AgentConnection {
-    const previous = this.byHost.get(info.hostId);
-    const connection = new AgentConnection(info, closeSocket);
-    this.byHost.set(info.hostId, connection);
+  /**
+   * A hello arrived: this connection becomes the host's; an older one is closed as replaced.
+   * `pending` (from the hello) lists the commands of earlier connections the agent still has:
+   * parked calls for others are given up.
+   */
+  attach(
+    info: AgentConnectionInfo,
+    closeSocket: (code: number, reason: string) => void,
+    pending?: string[],
+  ): AgentConnection {
+    const hostId = info.hostId;
+    const previous = this.byHost.get(hostId);
+    const connection = new AgentConnection(info, closeSocket, {
+      park: (id, call) => this.parked.set(id, { hostId, call }),
+      cancelParked: (id, reason) => this.byHost.get(hostId)?.outbox.offer({ kind: "cancel", id, reason }),
+      unknownResult: (message) => {
+        if (!this.resolveParked(hostId, message)) this.remote?.forwardResult(hostId, message);
+      },
+    });
+    this.byHost.set(hostId, connection);
     previous?.close(
       new LinkError("offline", "the agent reconnected; the call was lost with the old connection"),
-      {
-        code: linkCloseCodes.replaced,
-        reason: "replaced by a newer connection of this host",
-      },
+      { code: linkCloseCodes.replaced, reason: "replaced by a newer connection of this host" },
+      { park: true },
     );
-    this.log(`host ${info.hostName} (${info.hostId}) connected, agent ${info.agentVersion}`);
-    this.remote?.announce(info.hostId);
-    this.events.emit("connected", info.hostId);
+    this.giveUpParked(hostId, pending);
+    this.log(`host ${info.hostName} (${hostId}) connected, agent ${info.agentVersion}`);
+    this.remote?.announce(hostId, pending);
+    this.events.emit("connected", hostId);
     return connection;
+  }
+
+  /** An answer from the agent for a call parked here; false when there is none. */
+  private resolveParked(hostId: string, message: ResultMessage): boolean {
+    const entry = this.parked.get(message.id);
+    if (!entry || entry.hostId !== hostId) return false;
+    this.parked.delete(message.id);
+    if (entry.call.settled) return false;
+    settleCall(entry.call, message);
+    return true;
+  }
+
+  /** The agent is back without these calls (it restarted, say): they fail now, not at their deadline. */
+  private giveUpParked(hostId: string, pending: string[] | undefined): void {
+    for (const [id, entry] of [...this.parked]) {
+      if (entry.call.settled) this.parked.delete(id);
+      else if (entry.hostId === hostId && pending && !pending.includes(id)) {
+        this.parked.delete(id);
+        entry.call.reject(
+          new LinkError(
+            "offline",
+            `${entry.call.name}: the host's agent reconnected without the command's result`,
+          ),
+        );
+      }
+    }
   }
 
   /**
    * Another replica says it has the host's agent now. A connection we still hold for it is stale
    * (the agent left it without us noticing yet) unless ours is the newer one in the inventory.
    */
-  private announced(hostId: string, replicaId: string): void {
+  private announced(hostId: string, replicaId: string, pending: string[] | undefined): void {
+    this.giveUpParked(hostId, pending);
     this.events.emit("connected", hostId);
     const connection = this.byHost.get(hostId);
     if (!connection) return;
@@ -191,10 +238,8 @@ export class LinkRegistry {
         this.log(`host ${connection.info.hostName} (${hostId}) moved to replica ${replicaId}`);
         connection.close(
           new LinkError("offline", "the host's agent reconnected to another console replica"),
-          {
-            code: linkCloseCodes.replaced,
-            reason: "replaced by a newer connection of this host",
-          },
+          { code: linkCloseCodes.replaced, reason: "replaced by a newer connection of this host" },
+          { park: true },
         );
         this.detach(connection);
       })
@@ -203,9 +248,17 @@ export class LinkRegistry {
       });
   }
 
-  /** The socket closed: the host is offline unless a newer connection already took over. */
-  detach(connection: AgentConnection): void {
-    connection.close(new LinkError("offline", "the host's agent disconnected before answering"));
+  /**
+   * The socket closed: the host is offline unless a newer connection already took over. `park`:
+   * the connection was lost rather than closed by the agent, so its calls wait for the agent to
+   * bring their answers on its next connection (see AgentConnection.close).
+   */
+  detach(connection: AgentConnection, options: { park?: boolean } = {}): void {
+    connection.close(
+      new LinkError("offline", "the host's agent disconnected before answering"),
+      undefined,
+      options,
+    );
     if (this.byHost.get(connection.hostId) !== connection) return;
     this.byHost.delete(connection.hostId);
     this.log(`host ${connection.info.hostName} (${connection.hostId}) disconnected`);

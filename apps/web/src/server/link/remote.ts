@@ -22,6 +22,7 @@ import {
   commands,
   LinkError,
   parseCommandInput,
+  type ResultMessage,
   type StreamChunk,
   type StreamCommandName,
   type UnaryCommandName,
@@ -48,6 +49,7 @@ class NotHereError extends LinkError {
 }
 
 interface OutRoute {
+  kind: "call" | "stream";
   /** Undefined while the holder is being looked up. */
   peer(): string | undefined;
   hostId: string;
@@ -59,8 +61,10 @@ interface OutRoute {
 /** What the remote side needs from the local registry. */
 export interface LocalLink {
   connection(hostId: string): AgentConnection | undefined;
-  /** Another replica announced the host's agent (for `whenConnected` and stale local connections). */
-  announced(hostId: string, replicaId: string): void;
+  /** Another replica announced the host's agent (for `whenConnected`, stale connections, parked calls). */
+  announced(hostId: string, replicaId: string, pending: string[] | undefined): void;
+  /** An answer another replica got for a call it does not know: resolves a call parked here. */
+  orphanResult(hostId: string, message: ResultMessage): void;
   /** Another replica asks whoever holds the host to close its connection. */
   disconnectRequested(hostId: string, code: number, reason: string): void;
 }
@@ -120,11 +124,18 @@ export class RemoteLink {
     return holder === this.replicaId ? undefined : holder;
   }
 
-  /** Tells the other replicas the host's agent is connected here. */
-  announce(hostId: string): void {
-    this.failRoutesOf(hostId, undefined);
+  /** Tells the other replicas the host's agent is connected here (with what it still has). */
+  announce(hostId: string, pending?: string[]): void {
+    this.failStreamsOf(hostId, undefined);
     this.bus
-      .send(null, { kind: "connected", from: this.replicaId, hostId } satisfies PeerMessage)
+      .send(null, { kind: "connected", from: this.replicaId, hostId, pending } satisfies PeerMessage)
+      .catch(() => undefined);
+  }
+
+  /** The agent answered a call not made here: the replica where it is parked takes it. */
+  forwardResult(hostId: string, message: ResultMessage): void {
+    this.bus
+      .send(null, { kind: "orphan", from: this.replicaId, hostId, message } satisfies PeerMessage)
       .catch(() => undefined);
   }
 
@@ -196,6 +207,7 @@ export class RemoteLink {
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       const route: OutRoute = {
+        kind: "call",
         peer: () => peer,
         hostId,
         onChunk: () => undefined,
@@ -290,6 +302,7 @@ export class RemoteLink {
         .catch(() => finish({ ok: false, error: offline(name) }));
     };
     this.outgoing.set(id, {
+      kind: "stream",
       peer: () => peer,
       hostId,
       onChunk: (seq, chunk) => {
@@ -387,8 +400,11 @@ export class RemoteLink {
         this.outgoing.get(message.id)?.onResult(message);
         break;
       case "connected":
-        this.failRoutesOf(message.hostId, message.from);
-        this.options.local.announced(message.hostId, message.from);
+        this.failStreamsOf(message.hostId, message.from);
+        this.options.local.announced(message.hostId, message.from, message.pending);
+        break;
+      case "orphan":
+        this.options.local.orphanResult(message.hostId, message.message);
         break;
       case "disconnect":
         this.options.local.disconnectRequested(message.hostId, message.code, message.reason);
@@ -397,13 +413,14 @@ export class RemoteLink {
   }
 
   /**
-   * The host's agent is now at `holder` (undefined: here): routes for it through any other replica
-   * went to a connection that is gone or about to go.
+   * The host's agent is now at `holder` (undefined: here): streams from it through any other
+   * replica came from a connection that is gone or about to go (their followers ask again).
    */
-  private failRoutesOf(hostId: string, holder: string | undefined): void {
+  private failStreamsOf(hostId: string, holder: string | undefined): void {
     for (const route of [...this.outgoing.values()]) {
       const peer = route.peer();
-      if (route.hostId === hostId && peer !== undefined && peer !== holder) {
+      // Calls stay: the old holder parked them, and answers them when the agent brings the result.
+      if (route.kind === "stream" && route.hostId === hostId && peer !== undefined && peer !== holder) {
         route.fail(new LinkError("offline", "the host's agent reconnected to another console replica"));
       }
     }

@@ -24,6 +24,8 @@ import { markConnected } from "./status.ts";
 
 export interface AgentSocket {
   close(code: number, reason: string): void;
+  /** False once it is closing: its close handler then decides what happens to the calls. */
+  isOpen(): boolean;
 }
 
 export interface AgentContext {
@@ -116,6 +118,7 @@ export const agentRouter = t.router({
           connectedAt,
         },
         (code, reason) => ctx.socket.close(code, reason),
+        input.pending,
       );
       return { ...reply, consoleTime: Date.now() };
     }),
@@ -126,8 +129,11 @@ export const agentRouter = t.router({
 
   commands: connected.subscription(async function* ({ ctx, signal }): AsyncGenerator<ConsoleMessage> {
     const connection = ctx.connection;
-    // An agent that stops listening for commands is of no use connected: drop it, it reconnects.
-    const stop = () => ctx.registry.detach(connection);
+    // An agent that stops listening for commands is of no use connected: drop it, it reconnects
+    // (its calls wait for it). A subscription that ends with its socket is the socket's business.
+    const stop = () => {
+      if (ctx.socket.isOpen()) ctx.registry.detach(connection, { park: true });
+    };
     signal?.addEventListener("abort", stop, { once: true });
     try {
       for (;;) {

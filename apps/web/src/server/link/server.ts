@@ -43,13 +43,18 @@ export function attachAgentLink(
       const params = ConnectionParamsSchema.safeParse(info.connectionParams ?? {});
       const credential = params.success ? params.data.credential : undefined;
       const session: AgentContext["session"] = {};
-      socket.once("close", () => {
-        if (session.connection) registry.detach(session.connection);
+      socket.once("close", (code: number) => {
+        // A close from the agent (it is stopping) ends its commands; a lost connection may not.
+        const agentStopped = code === 1000 || code === 1005;
+        if (session.connection) registry.detach(session.connection, { park: !agentStopped });
       });
       const context: AgentContext = {
         db,
         registry,
-        socket: { close: (code, reason) => socket.close(code, reason) },
+        socket: {
+          close: (code, reason) => socket.close(code, reason),
+          isOpen: () => socket.readyState === socket.OPEN,
+        },
         ip: req.socket.remoteAddress ?? "unknown",
         identity: undefined,
         session,
