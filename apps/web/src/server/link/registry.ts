@@ -293,6 +293,10 @@ export class LinkRegistry {
     if (this.stopped) return this.stopped;
     this.shuttingDown = true;
     clearInterval(this.timer);
+    for (const { call } of this.parked.values()) {
+      call.reject(new LinkError("offline", `${call.name}: the console is shutting down`));
+    }
+    this.parked.clear();
     for (const hostId of [...this.byHost.keys()]) {
       this.disconnect(hostId, linkCloseCodes.consoleShutdown, "the console is shutting down", {
         local: true,
@@ -304,6 +308,7 @@ export class LinkRegistry {
 
   /** Keeps `lastSeenAt` fresh and drops connections whose credential was revoked elsewhere. */
   private async refresh(): Promise<void> {
+    for (const [id, { call }] of [...this.parked]) if (call.settled) this.parked.delete(id);
     const connections = [...this.byHost.values()];
     if (connections.length === 0) return;
     try {
