@@ -113,10 +113,13 @@ export class PgBus {
   }
 
   private async connect(): Promise<void> {
-    const clients: Clients = {
-      listener: new pg.Client({ connectionString: this.options.url }),
-      sender: new pg.Client({ connectionString: this.options.url }),
+    // TCP keep-alive: a listener whose server vanished without a word would otherwise wait forever.
+    const config = {
+      connectionString: this.options.url,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
     };
+    const clients: Clients = { listener: new pg.Client(config), sender: new pg.Client(config) };
     let up = false;
     const broke = (error: Error) => {
       if (up) this.lost(clients, error);
