@@ -46,6 +46,8 @@ RUN npm run build \
 
 FROM node:20-slim AS runtime
 ENV NODE_ENV=production
+# A small young generation keeps a streaming agent within its memory budget (bench/agent-memory.bench.ts).
+ENV NODE_OPTIONS=--max-semi-space-size=2
 WORKDIR /app
 # npm, npx, corepack and yarn are removed: the agent never runs them, and scanners flag their
 # bundled dependencies.

@@ -6,6 +6,7 @@ import { DomainError } from "../errors.ts";
 import { mintEnrollmentToken, revokeHostCredentials } from "../link/enrollment.ts";
 import { isOnline } from "../link/status.ts";
 import { hostLink } from "../link/store.ts";
+import { agentNodeFlags } from "../onboarding/layout.ts";
 
 const listed = {
   id: true,
@@ -95,7 +96,7 @@ function shellQuote(value: string): string {
 
 /** The one line a person runs on the host (next to the agent bundle, agent.cjs). */
 export function installCommand(publicUrl: string, token: string): string {
-  return `DOCKFLEET_CONSOLE_URL=${shellQuote(publicUrl)} DOCKFLEET_ENROLL_TOKEN=${shellQuote(token)} node agent.cjs`;
+  return `DOCKFLEET_CONSOLE_URL=${shellQuote(publicUrl)} DOCKFLEET_ENROLL_TOKEN=${shellQuote(token)} node ${agentNodeFlags} agent.cjs`;
 }
 
 /**

@@ -14,6 +14,12 @@ export const agentLayout = {
 } as const;
 
 /**
+ * Node flags the agent runs with: a small young generation keeps a streaming agent's memory within
+ * budget (measured in bench/agent-memory.bench.ts) at no cost in CPU.
+ */
+export const agentNodeFlags = "--max-semi-space-size=2";
+
+/**
  * The agent's environment file, read by Node itself (`--env-file`), never sourced by a shell: its
  * values are written as data over SFTP.
  */
@@ -36,7 +42,7 @@ After=network-online.target docker.service
 Wants=network-online.target
 
 [Service]
-ExecStart=${agentLayout.node} --env-file=${agentLayout.env} ${agentLayout.bundle}
+ExecStart=${agentLayout.node} ${agentNodeFlags} --env-file=${agentLayout.env} ${agentLayout.bundle}
 Restart=always
 RestartSec=2
 NoNewPrivileges=true
@@ -59,7 +65,7 @@ trap '[ -n "$child" ] && kill "$child" 2>/dev/null; rm -f ${agentLayout.pidFile}
 pause=1
 while :; do
   started=$(date +%s)
-  ${agentLayout.node} --env-file=${agentLayout.env} ${agentLayout.bundle} &
+  ${agentLayout.node} ${agentNodeFlags} --env-file=${agentLayout.env} ${agentLayout.bundle} &
   child=$!
   wait "$child"
   [ $(( $(date +%s) - started )) -gt 60 ] && pause=1
