@@ -26,7 +26,7 @@ test("a host added by hand turns online in the hosts page, and revoking it cuts 
       [...command.matchAll(/(DOCKFLEET_[A-Z_]+)='([^']*)'/g)].map((match) => [match[1], match[2]]),
     ) as Record<string, string>;
     expect(env.DOCKFLEET_ENROLL_TOKEN).toMatch(/^dfe_/);
-    expect(command).toMatch(/ node agent\.cjs$/);
+    expect(command).toMatch(/ node --max-semi-space-size=2 agent\.cjs$/);
     const row = page.getByTestId("host-row").filter({ hasText: "e2e-agent-host" });
     await expect(row.getByTestId("host-status")).toHaveText("waiting for agent");
 
