@@ -15,20 +15,24 @@ let server: Server;
 let port: number;
 const pem = (name: string) => readFileSync(path.join(dir, name), "utf8");
 
-function openssl(...args: string[]): void {
-  execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
+function openssl(cwd: string, ...args: string[]): void {
+  execFileSync("openssl", args, { cwd, stdio: "ignore" });
+}
+
+const ecKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+
+/** A self-signed certificate and its key in `cwd` (a CA, or a client nobody trusts). */
+function selfSigned(cwd: string, key: string, cert: string, subject: string): void {
+  openssl(cwd, "req", "-x509", ...ecKey, "-keyout", key, "-subj", subject, "-days", "1", "-out", cert);
 }
 
 /** A key and a certificate signed by our CA, with the extensions in `<name>.ext`. */
 function issue(name: string, subject: string): void {
   openssl(
+    dir,
     "req",
     "-new",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
+    ...ecKey,
     "-keyout",
     `${name}-key.pem`,
     "-subj",
@@ -37,6 +41,7 @@ function issue(name: string, subject: string): void {
     `${name}.csr`,
   );
   openssl(
+    dir,
     "x509",
     "-req",
     "-in",
@@ -57,23 +62,7 @@ function issue(name: string, subject: string): void {
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "dftest-tls-"));
-  openssl(
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
-    "-keyout",
-    "ca-key.pem",
-    "-subj",
-    "/CN=dftest-ca",
-    "-days",
-    "1",
-    "-out",
-    "ca.pem",
-  );
+  selfSigned(dir, "ca-key.pem", "ca.pem", "/CN=dftest-ca");
   execFileSync(
     "sh",
     [
@@ -121,27 +110,7 @@ describe("connecting over TCP with TLS", () => {
   it("fails with a typed error when the daemon does not trust our certificate", async () => {
     const stranger = mkdtempSync(path.join(tmpdir(), "dftest-tls-stranger-"));
     try {
-      execFileSync(
-        "openssl",
-        [
-          "req",
-          "-x509",
-          "-newkey",
-          "ec",
-          "-pkeyopt",
-          "ec_paramgen_curve:prime256v1",
-          "-nodes",
-          "-keyout",
-          "key.pem",
-          "-subj",
-          "/CN=stranger",
-          "-days",
-          "1",
-          "-out",
-          "cert.pem",
-        ],
-        { cwd: stranger, stdio: "ignore" },
-      );
+      selfSigned(stranger, "key.pem", "cert.pem", "/CN=stranger");
       const tls = {
         ca: pem("ca.pem"),
         cert: readFileSync(path.join(stranger, "cert.pem"), "utf8"),

@@ -7,7 +7,6 @@ import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,6 +20,7 @@ import {
 } from "../../../../agent/src/testing/agent-process.ts";
 import type { ApiClient } from "../testing/api-client.ts";
 import { startTestConsole, type TestConsole, testPassword } from "../testing/console.ts";
+import { until } from "../testing/until.ts";
 
 const run = promisify(execFile);
 
@@ -67,14 +67,6 @@ interface Enrollment {
 }
 
 /** Polls until `probe` gives something truthy; no time limit (the suite's own timeout applies). */
-async function until<T>(probe: () => Promise<T> | T): Promise<NonNullable<T>> {
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    await sleep(100);
-  }
-}
-
 async function host(name: string): Promise<ListedHost | undefined> {
   const hosts = await admin.must<ListedHost[]>("query", "hosts.list");
   return hosts.find((h) => h.name === name);

@@ -24,6 +24,7 @@ import {
   startAgent,
 } from "../../../../agent/src/testing/agent-process.ts";
 import { startTestConsole, type TestConsole } from "../testing/console.ts";
+import { until } from "../testing/until.ts";
 import { mintEnrollmentToken } from "./enrollment.ts";
 import type { LinkRegistry } from "./registry.ts";
 import { followLogs } from "./resume.ts";
@@ -40,14 +41,6 @@ let veth: string;
 let stateDir: string;
 let hostId: string;
 let agent: AgentProcess | undefined;
-
-async function until<T>(probe: () => Promise<T> | T): Promise<NonNullable<T>> {
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    await sleep(50);
-  }
-}
 
 const setLink = (state: "up" | "down") => run("ip", ["link", "set", veth, state]);
 

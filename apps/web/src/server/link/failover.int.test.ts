@@ -8,7 +8,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type DockerClient } from "../../../../../packages/runtime/src/client.ts";
 import { removeCreated, runTestContainer } from "../../../../../packages/runtime/src/test-containers.ts";
@@ -21,6 +20,7 @@ import {
 import type { ApiClient } from "../testing/api-client.ts";
 import { startTestConsole, type TestConsole } from "../testing/console.ts";
 import { type ConsoleProcess, startConsoleProcess } from "../testing/console-process.ts";
+import { until } from "../testing/until.ts";
 import { hostLink } from "./store.ts";
 
 let b: TestConsole;
@@ -30,14 +30,6 @@ let bundle: AgentBundle;
 let docker: DockerClient;
 let stateDir: string;
 let agent: AgentProcess | undefined;
-
-async function until<T>(probe: () => Promise<T> | T): Promise<NonNullable<T>> {
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    await sleep(50);
-  }
-}
 
 beforeAll(async () => {
   [b, bundle, docker] = await Promise.all([startTestConsole(), buildAgentBundle(), connect()]);

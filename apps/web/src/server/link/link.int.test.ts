@@ -12,6 +12,7 @@ import { handlers as realHandlers } from "../../../../agent/src/handlers/index.t
 import { enroll } from "../../../../agent/src/link/enroll.ts";
 import { openConnection, runSession, type SessionOutcome } from "../../../../agent/src/link/session.ts";
 import { startTestConsole, type TestConsole } from "../testing/console.ts";
+import { until } from "../testing/until.ts";
 import { mintEnrollmentToken, revokeHostCredentials } from "./enrollment.ts";
 import type { LinkRegistry } from "./registry.ts";
 import { hostLink } from "./store.ts";
@@ -137,14 +138,6 @@ function agentSession(credential: string) {
 }
 
 /** Polls until `probe` gives something truthy (`_what` names it for the reader; no time limit). */
-async function until<T>(probe: () => Promise<T> | T, _what: string): Promise<NonNullable<T>> {
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    await sleep(50);
-  }
-}
-
 async function caught(promise: Promise<unknown>): Promise<LinkError> {
   try {
     await promise;
@@ -192,7 +185,7 @@ describe("connection", () => {
   it("marks the host online with the facts of its hello, and offline when it goes", async () => {
     const host = await enrolledHost("hello-host");
     const agent = agentSession(host.credential);
-    await until(() => registry.isConnected(host.id), "connected");
+    await until(() => registry.isConnected(host.id));
     const row = await console_.db.host.findUniqueOrThrow({ where: { id: host.id } });
     expect(row).toMatchObject({
       agentConnected: true,
@@ -208,7 +201,7 @@ describe("connection", () => {
     const offline = await until(async () => {
       const h = await console_.db.host.findUniqueOrThrow({ where: { id: host.id } });
       return h.agentConnected ? undefined : h;
-    }, "offline");
+    });
     expect(offline.lastSeenAt).not.toBeNull();
     expect(registry.isConnected(host.id)).toBe(false);
   });
@@ -237,7 +230,7 @@ describe("calls", () => {
   beforeAll(async () => {
     host = await enrolledHost("calls-host");
     agent = agentSession(host.credential);
-    await until(() => registry.isConnected(host.id), "connected");
+    await until(() => registry.isConnected(host.id));
   });
   afterAll(async () => {
     agent.stop();
@@ -272,8 +265,8 @@ describe("calls", () => {
       registry.call(host.id, "container.stop", { containerId: "slow" }, { timeoutMs: 300 }),
     );
     expect(error.code).toBe("timeout");
-    const signal = await until(() => seen.stopSignals[before], "handler called");
-    await until(() => signal.aborted, "agent side cancelled");
+    const signal = await until(() => seen.stopSignals[before]);
+    await until(() => signal.aborted);
     expect(["timeout", "cancelled"]).toContain(signal.reason);
     expect(registry.connection(host.id)?.inFlight.calls).toBe(0);
   });
@@ -282,10 +275,10 @@ describe("calls", () => {
     const before = seen.stopSignals.length;
     const abort = new AbortController();
     const call = registry.call(host.id, "container.stop", { containerId: "slow" }, { signal: abort.signal });
-    const signal = await until(() => seen.stopSignals[before], "handler called");
+    const signal = await until(() => seen.stopSignals[before]);
     abort.abort();
     expect((await caught(call)).code).toBe("cancelled");
-    await until(() => signal.aborted, "agent side cancelled");
+    await until(() => signal.aborted);
   });
 
   it("streams with backpressure: a slow consumer pauses the source", async () => {
@@ -336,8 +329,8 @@ describe("calls", () => {
       count += chunk.items.length;
       if (count >= 10) break;
     }
-    await until(() => seen.streamAborted, "source stopped");
-    await until(() => registry.connection(host.id)?.inFlight.streams === 0, "stream forgotten");
+    await until(() => seen.streamAborted);
+    await until(() => registry.connection(host.id)?.inFlight.streams === 0);
   });
 });
 
@@ -353,7 +346,7 @@ describe("failures", () => {
   it("fails calls in flight as offline when the agent goes", async () => {
     const host = await enrolledHost("drops-host");
     const agent = agentSession(host.credential);
-    await until(() => registry.isConnected(host.id), "connected");
+    await until(() => registry.isConnected(host.id));
     const call = registry.call(host.id, "container.stop", { containerId: "slow" });
     await sleep(100);
     agent.stop();
@@ -363,7 +356,7 @@ describe("failures", () => {
   it("closes a revoked host's connection at once and refuses it afterwards", async () => {
     const host = await enrolledHost("revoked-host");
     const agent = agentSession(host.credential);
-    await until(() => registry.isConnected(host.id), "connected");
+    await until(() => registry.isConnected(host.id));
     expect(await revokeHostCredentials(console_.db, host.id)).toBe(1);
     registry.disconnect(host.id, linkCloseCodes.credentialRefused, "the host's credential was revoked");
     const outcome = await agent.outcome;
@@ -381,10 +374,10 @@ describe("failures", () => {
   it("lets a new connection of the same host replace the old one", async () => {
     const host = await enrolledHost("twice-host");
     const first = agentSession(host.credential);
-    await until(() => registry.isConnected(host.id), "connected");
+    await until(() => registry.isConnected(host.id));
     const firstConnection = registry.connection(host.id);
     const second = agentSession(host.credential);
-    await until(() => registry.connection(host.id) !== firstConnection, "replaced");
+    await until(() => registry.connection(host.id) !== firstConnection);
     expect((await first.outcome).code).toBe(linkCloseCodes.replaced);
     await expect(registry.call(host.id, "container.start", { containerId: "x" })).resolves.toBeNull();
     second.stop();

@@ -12,6 +12,7 @@ import { handlers as realHandlers } from "../../../../agent/src/handlers/index.t
 import { enroll } from "../../../../agent/src/link/enroll.ts";
 import { runSession, type SessionOutcome } from "../../../../agent/src/link/session.ts";
 import { startTestConsole, type TestConsole } from "../testing/console.ts";
+import { until } from "../testing/until.ts";
 import { notifyLimitBytes } from "./bus.ts";
 import { mintEnrollmentToken, revokeHostCredentials } from "./enrollment.ts";
 import { followLogs } from "./resume.ts";
@@ -127,14 +128,6 @@ function agentSession(fleet: TestConsole, credential: string) {
     signal: stop.signal,
   });
   return { outcome, stop: () => stop.abort() };
-}
-
-async function until<T>(probe: () => Promise<T> | T): Promise<NonNullable<T>> {
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    await sleep(50);
-  }
 }
 
 async function caught(promise: Promise<unknown>): Promise<LinkError> {

@@ -17,6 +17,7 @@ import {
   startAgent,
 } from "../../../../agent/src/testing/agent-process.ts";
 import { startTestConsole, type TestConsole } from "../testing/console.ts";
+import { until } from "../testing/until.ts";
 import { mintEnrollmentToken } from "./enrollment.ts";
 import type { LinkRegistry } from "./registry.ts";
 import { followEvents, followLogs } from "./resume.ts";
@@ -29,14 +30,6 @@ let link: LinkRegistry;
 let stateDir: string;
 let hostId: string;
 let agent: AgentProcess;
-
-async function until<T>(probe: () => Promise<T> | T): Promise<NonNullable<T>> {
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    await sleep(50);
-  }
-}
 
 const startHostAgent = (token?: string) =>
   startAgent(bundle.file, {

@@ -9,7 +9,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { HelloInput } from "@dockfleet/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Handlers } from "../../../../agent/src/handlers/index.ts";
@@ -19,6 +18,7 @@ import { Executor } from "../../../../agent/src/link/executor.ts";
 import { runSession, type SessionOutcome } from "../../../../agent/src/link/session.ts";
 import { Spool } from "../../../../agent/src/spool/spool.ts";
 import { startTestConsole, type TestConsole } from "../testing/console.ts";
+import { until } from "../testing/until.ts";
 import { mintEnrollmentToken } from "./enrollment.ts";
 import { hostLink } from "./store.ts";
 
@@ -86,14 +86,6 @@ afterAll(async () => {
   await a?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
-async function until<T>(probe: () => Promise<T> | T): Promise<NonNullable<T>> {
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    await sleep(20);
-  }
-}
 
 /** An agent as runAgent makes it: one executor with a spool, sessions one after the other. */
 async function agent(name: string) {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labUp } from "../../../../../scripts/lab.ts";
+import { until } from "../testing/until.ts";
 import {
   checkHost,
   type HostCheck,
@@ -21,14 +22,6 @@ setInterval(() => {}, 1000);`;
 let ssh: SshSession;
 let check: HostCheck;
 let scratch: string;
-
-async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 beforeAll(async () => {
   const lab = await labUp(1);
