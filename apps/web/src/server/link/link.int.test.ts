@@ -3,7 +3,7 @@
  * real WebSocket to the real console server, with handlers the test controls.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { agentLinkPath, type HelloInput, isLinkError, LinkError, linkCloseCodes } from "@dockfleet/protocol";
+import { agentLinkPath, type HelloInput, isLinkError, linkCloseCodes } from "@dockfleet/protocol";
 import { RuntimeError } from "@dockfleet/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -16,35 +16,9 @@ import { until } from "../testing/until.ts";
 import { mintEnrollmentToken, revokeHostCredentials } from "./enrollment.ts";
 import type { LinkRegistry } from "./registry.ts";
 import { hostLink } from "./store.ts";
+import { caught, scriptedFacts } from "./testing.ts";
 
-const facts = {
-  hostname: "fake-host",
-  engine: {
-    version: "20.10.24",
-    apiVersion: "1.41",
-    minApiVersion: "1.12",
-    negotiatedApiVersion: "1.41",
-    gitCommit: "abc",
-    goVersion: "go1.19",
-  },
-  os: {
-    name: "Debian GNU/Linux 12 (bookworm)",
-    type: "linux",
-    kernelVersion: "6.1.0",
-    architecture: "x86_64",
-  },
-  cpus: 4,
-  memoryBytes: 8 * 1024 ** 3,
-  storageDriver: "overlay2",
-  dockerRootDir: "/var/lib/docker",
-  loggingDriver: "json-file",
-  cgroupVersion: "1",
-  cgroupDriver: "cgroupfs",
-  securityOptions: [],
-  containers: { total: 0, running: 0, paused: 0, stopped: 0 },
-  images: 1,
-  systemTime: new Date().toISOString(),
-};
+const facts = scriptedFacts({ hostname: "fake-host" });
 const hello = async (): Promise<HelloInput> => ({ protocolVersion: 1, agentVersion: "9.9.9-test", facts });
 
 /** What the scripted handlers saw, for assertions about the agent's side. */
@@ -138,16 +112,6 @@ function agentSession(credential: string) {
 }
 
 /** Polls until `probe` gives something truthy (`_what` names it for the reader; no time limit). */
-async function caught(promise: Promise<unknown>): Promise<LinkError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof LinkError) return error;
-    throw error;
-  }
-  throw new Error("expected a LinkError");
-}
-
 describe("enrollment", () => {
   it("exchanges a token once for a credential stored only as a hash", async () => {
     const host = await newHost("enroll-once");

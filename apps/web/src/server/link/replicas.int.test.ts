@@ -4,7 +4,7 @@
  * errors, deadlines, cancels, backpressure, messages over the NOTIFY limit, a replica that stops.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { type HelloInput, LinkError, linkCloseCodes } from "@dockfleet/protocol";
+import { type HelloInput, linkCloseCodes } from "@dockfleet/protocol";
 import { RuntimeError } from "@dockfleet/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Handlers, StreamRun } from "../../../../agent/src/handlers/index.ts";
@@ -17,36 +17,13 @@ import { notifyLimitBytes } from "./bus.ts";
 import { mintEnrollmentToken, revokeHostCredentials } from "./enrollment.ts";
 import { followLogs } from "./resume.ts";
 import { hostLink } from "./store.ts";
+import { caught, scriptedFacts } from "./testing.ts";
 
-const facts = {
+const facts = scriptedFacts({
   hostname: "replica-host",
-  engine: {
-    version: "20.10.24",
-    apiVersion: "1.41",
-    minApiVersion: "1.12",
-    negotiatedApiVersion: "1.41",
-    gitCommit: "abc",
-    goVersion: "go1.19",
-  },
-  os: {
-    name: "Debian GNU/Linux 12 (bookworm)",
-    type: "linux",
-    kernelVersion: "6.1.0",
-    architecture: "x86_64",
-  },
-  cpus: 4,
-  memoryBytes: 8 * 1024 ** 3,
-  storageDriver: "overlay2",
-  dockerRootDir: "/var/lib/docker",
-  loggingDriver: "json-file",
-  cgroupVersion: "1",
-  cgroupDriver: "cgroupfs",
   // Long enough to make host.facts' result larger than a NOTIFY payload may be.
   securityOptions: Array.from({ length: 400 }, (_, n) => `name=option-${n},profile=default`),
-  containers: { total: 0, running: 0, paused: 0, stopped: 0 },
-  images: 1,
-  systemTime: new Date().toISOString(),
-};
+});
 const hello = async (): Promise<HelloInput> => ({ protocolVersion: 1, agentVersion: "9.9.9-test", facts });
 
 const seen = { stopSignals: [] as AbortSignal[], produced: 0, streamAborted: false };
@@ -128,16 +105,6 @@ function agentSession(fleet: TestConsole, credential: string) {
     signal: stop.signal,
   });
   return { outcome, stop: () => stop.abort() };
-}
-
-async function caught(promise: Promise<unknown>): Promise<LinkError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof LinkError) return error;
-    throw error;
-  }
-  throw new Error("expected a LinkError");
 }
 
 describe("a call on replica B for an agent held by replica A", () => {
