@@ -47,6 +47,8 @@ const ConfigSchema = z
       credentialFile: env.DOCKFLEET_CREDENTIAL_FILE ?? join(env.DOCKFLEET_STATE_DIR, "credential.json"),
       /** Results not delivered yet (the console was unreachable when they were ready). */
       spoolDir: join(env.DOCKFLEET_STATE_DIR, "spool"),
+      /** Volume backups kept on this host, each archive beside its manifest. */
+      backupDir: join(env.DOCKFLEET_STATE_DIR, "backups"),
       consoleFingerprint: env.DOCKFLEET_CONSOLE_FINGERPRINT,
     };
   });

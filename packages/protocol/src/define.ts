@@ -1,12 +1,25 @@
-/** How a command is declared: a unary command answers once; a stream command sends chunks until it ends. */
+/**
+ * How a command is declared: a unary command answers once; a stream command sends chunks until it
+ * ends. A unary command that declares `progress` is a job (pull, backup, restore): it reports how far
+ * it got while it runs, and like every unary command it runs to its end across disconnects.
+ */
 import { z } from "zod";
 
-export interface UnaryCommand<I extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
+export interface UnaryCommand<
+  I extends z.ZodType = z.ZodType,
+  R extends z.ZodType = z.ZodType,
+  P extends z.ZodType = z.ZodType,
+> {
   kind: "unary";
   input: I;
   result: R;
   /** How long the console waits by default before the command is cancelled on both ends. */
   defaultTimeoutMs: number;
+  /**
+   * A job's progress reports. Only the latest matters: the agent sends the newest one when the
+   * previous was delivered, so a slow link sees fewer reports, never stale ones.
+   */
+  progress?: P;
   description: string;
 }
 
@@ -33,8 +46,15 @@ export interface StreamCommand<
 export type Command = UnaryCommand | StreamCommand;
 
 export function unary<I extends z.ZodType, R extends z.ZodType>(
-  spec: Omit<UnaryCommand<I, R>, "kind" | "defaultTimeoutMs"> & { defaultTimeoutMs?: number },
-): UnaryCommand<I, R> {
+  spec: Omit<UnaryCommand<I, R>, "kind" | "defaultTimeoutMs" | "progress"> & { defaultTimeoutMs?: number },
+): UnaryCommand<I, R, z.ZodNever> {
+  return { kind: "unary", defaultTimeoutMs: 30_000, ...spec };
+}
+
+/** A job: a unary command that reports progress while it runs. */
+export function job<I extends z.ZodType, R extends z.ZodType, P extends z.ZodType>(
+  spec: Omit<UnaryCommand<I, R, P>, "kind" | "defaultTimeoutMs"> & { defaultTimeoutMs?: number; progress: P },
+): UnaryCommand<I, R, P> & { progress: P } {
   return { kind: "unary", defaultTimeoutMs: 30_000, ...spec };
 }
 

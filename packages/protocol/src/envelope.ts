@@ -50,3 +50,10 @@ export type ChunkMessage = z.infer<typeof ChunkMessageSchema>;
 /** The console's answer to a chunk: `accepted: false` means nobody wants this stream any more. */
 export const ChunkAckSchema = z.object({ accepted: z.boolean() });
 export type ChunkAck = z.infer<typeof ChunkAckSchema>;
+
+/** How far job `id` got; only the latest report matters (see `progress` in define.ts). */
+export const ProgressMessageSchema = z.object({
+  id: CommandIdSchema,
+  progress: z.unknown(),
+});
+export type ProgressMessage = z.infer<typeof ProgressMessageSchema>;

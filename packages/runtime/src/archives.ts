@@ -50,6 +50,8 @@ export type VolumeRestoreOptions = z.input<typeof VolumeRestoreOptions>;
 
 export interface StreamControl {
   signal?: AbortSignal;
+  /** Told the uncompressed tar bytes so far as they pass (for progress reports). */
+  onTarBytes?: (bytes: number) => void;
 }
 
 export interface VolumeArchiveResult {
@@ -176,8 +178,12 @@ async function readVolume<T>(
 
 class ByteCount extends Transform {
   bytes = 0;
+  constructor(private readonly onBytes?: (bytes: number) => void) {
+    super();
+  }
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
+    this.onBytes?.(this.bytes);
     done(null, chunk);
   }
 }
@@ -194,7 +200,7 @@ export async function getVolumeArchive(
   options: VolumeArchiveOptions & StreamControl = {},
 ): Promise<VolumeArchiveResult> {
   return readVolume(client, volume, options, async (tar) => {
-    const count = new ByteCount();
+    const count = new ByteCount(options.onTarBytes);
     await pipeline(tar, count, sink, { signal: options.signal });
     return { volume, tarBytes: count.bytes };
   });
@@ -208,7 +214,8 @@ export async function backupVolume(
   options: VolumeArchiveOptions & StreamControl & { gzipLevel?: number } = {},
 ): Promise<VolumeBackupResult> {
   return readVolume(client, volume, options, async (tar) => {
-    const digest = await gzipAndHash(tar, sink, { level: options.gzipLevel, signal: options.signal });
+    const counted = pipelineCallback(tar, new ByteCount(options.onTarBytes), () => undefined);
+    const digest = await gzipAndHash(counted, sink, { level: options.gzipLevel, signal: options.signal });
     return {
       volume,
       format: "tar+gzip" as const,

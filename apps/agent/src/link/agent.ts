@@ -98,7 +98,7 @@ async function helloFor(context: HandlerContext): Promise<HelloInput> {
 /** Runs until the signal aborts (resolves) or the console refuses us for good (rejects FatalError). */
 export async function runAgent(config: AgentConfig, options: AgentOptions): Promise<void> {
   const credential = await obtainCredential(config, options);
-  const context = options.context ?? engineContext(config.docker);
+  const context = options.context ?? engineContext(config.docker, config.backupDir);
   // One executor for all connections: a command outlives a dropped connection, its result waits
   // in the spool for the next one.
   const executor = new Executor({

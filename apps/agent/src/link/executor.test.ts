@@ -2,7 +2,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ChunkMessage, CommandEnvelope, CommandName, ResultMessage } from "@dockfleet/protocol";
+import type {
+  ChunkMessage,
+  CommandEnvelope,
+  CommandName,
+  ProgressMessage,
+  ResultMessage,
+} from "@dockfleet/protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Handlers, handlers as realHandlers } from "../handlers/index.ts";
 import { Spool } from "../spool/spool.ts";
@@ -25,6 +31,13 @@ function scripted() {
       await new Promise<void>((resolve) => finish.set(input.containerId, resolve));
       return null;
     },
+    // A pull that reports a thousand steps at once, then another once told to finish.
+    "image.pull": async (_ctx, input, _signal, progress) => {
+      for (let n = 1; n <= 1000; n++) progress({ layers: [], status: `step ${n}` });
+      await new Promise<void>((resolve) => finish.set(input.image, resolve));
+      progress({ layers: [], status: "last step" });
+      return { image: input.image, digest: null };
+    },
     "logs.follow": async (_ctx, _input, signal) => ({
       items: (async function* () {
         await new Promise((resolve) => signal.addEventListener("abort", resolve));
@@ -39,17 +52,25 @@ function scripted() {
 function outbound(options: { fail?: boolean } = {}) {
   const results: ResultMessage[] = [];
   const chunks: ChunkMessage[] = [];
+  const progress: ProgressMessage[] = [];
+  /** Results and reports in the order they were sent. */
+  const sent: string[] = [];
   const port: Outbound = {
     result: async (message) => {
       if (options.fail) throw new Error("WebSocket closed");
       results.push(message);
+      sent.push("result");
     },
     chunk: async (message) => {
       chunks.push(message);
       return { accepted: true };
     },
+    progress: async (message) => {
+      progress.push(message);
+      sent.push("progress");
+    },
   };
-  return { port, results, chunks };
+  return { port, results, chunks, progress, sent };
 }
 
 async function until<T>(probe: () => Promise<T> | T): Promise<NonNullable<T>> {
@@ -73,7 +94,7 @@ describe("the executor across connections", () => {
     const spool = new Spool(join(dir, "spool"));
     const executor = new Executor({
       handlers,
-      context: { docker: async () => never() },
+      context: { docker: async () => never(), backupDir: "/nonexistent" },
       log: () => {},
       spool,
     });
@@ -105,7 +126,7 @@ describe("the executor across connections", () => {
     const spool = new Spool(join(dir, "spool"));
     const executor = new Executor({
       handlers,
-      context: { docker: async () => never() },
+      context: { docker: async () => never(), backupDir: "/nonexistent" },
       log: () => {},
       spool,
     });
@@ -128,7 +149,7 @@ describe("the executor across connections", () => {
     const logs: string[] = [];
     const executor = new Executor({
       handlers,
-      context: { docker: async () => never() },
+      context: { docker: async () => never(), backupDir: "/nonexistent" },
       log: (m) => logs.push(m),
       spool,
     });
@@ -145,7 +166,7 @@ describe("the executor across connections", () => {
     const spool = new Spool(join(dir, "spool"));
     const executor = new Executor({
       handlers,
-      context: { docker: async () => never() },
+      context: { docker: async () => never(), backupDir: "/nonexistent" },
       log: () => {},
       spool,
     });
@@ -155,6 +176,42 @@ describe("the executor across connections", () => {
     executor.stop();
     await until(() => executor.runningCount === 0);
     expect(await spool.ids()).toEqual([]);
+  });
+});
+
+describe("job progress", () => {
+  it("sends the latest report only, a few at a time, again on a new connection, never after the result", async () => {
+    const { handlers, finish } = scripted();
+    const executor = new Executor({
+      handlers,
+      context: { docker: async () => never(), backupDir: "/nonexistent" },
+      log: () => {},
+      spool: new Spool(join(dir, "spool")),
+    });
+    const first = outbound();
+    executor.attach(first.port, 0);
+    executor.handle(command("j1", "image.pull", { image: "local/app:1" }));
+    await until(() => first.progress.length === 1);
+    // A thousand reports in one go: the first went out, the rest collapse into the newest.
+    await until(() => first.progress.at(-1)?.progress && first.progress.length === 2);
+    expect(first.progress.map((m) => (m.progress as { status: string }).status)).toEqual([
+      "step 1",
+      "step 1000",
+    ]);
+
+    executor.detach();
+    const second = outbound();
+    executor.attach(second.port, 0);
+    await until(() => second.progress.length === 1);
+    expect(second.progress[0]).toEqual({ id: "j1", progress: { layers: [], status: "step 1000" } });
+
+    finish("local/app:1");
+    await until(() => second.results.length === 1);
+    expect(second.results[0]).toEqual({ id: "j1", ok: true, result: { image: "local/app:1", digest: null } });
+    await sleep(400);
+    // "last step" came right before the end: dropped, or sent before the result, never after it.
+    expect(second.sent.at(-1)).toBe("result");
+    expect(first.progress).toHaveLength(2);
   });
 });
 

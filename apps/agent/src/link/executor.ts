@@ -16,6 +16,7 @@ import {
   isCommandName,
   isStreamCommand,
   LinkError,
+  type ProgressMessage,
   parseCommandInput,
   type ResultMessage,
   type StreamCommandName,
@@ -23,10 +24,12 @@ import {
 } from "@dockfleet/protocol";
 import type { HandlerContext, Handlers } from "../handlers/index.ts";
 import type { Spool } from "../spool/spool.ts";
+import { ProgressReporter } from "./progress.ts";
 
 export interface Outbound {
   result(message: ResultMessage): Promise<void>;
   chunk(message: ChunkMessage): Promise<ChunkAck>;
+  progress(message: ProgressMessage): Promise<void>;
 }
 
 export interface ExecutorOptions {
@@ -56,6 +59,7 @@ export class Executor {
   /** Console clock minus ours, from the current connection's hello: deadlines are in the console's clock. */
   private clockOffsetMs = 0;
   private flushing = false;
+  private readonly progress = new ProgressReporter((message) => this.outbound?.progress(message));
 
   constructor(private readonly options: ExecutorOptions) {}
 
@@ -71,6 +75,7 @@ export class Executor {
   attach(outbound: Outbound, clockOffsetMs: number): void {
     this.outbound = outbound;
     this.clockOffsetMs = clockOffsetMs;
+    this.progress.resend();
     void this.flush();
   }
 
@@ -133,9 +138,11 @@ export class Executor {
         ctx: HandlerContext,
         input: unknown,
         signal: AbortSignal,
+        progress: (report: unknown) => void,
       ) => Promise<unknown>;
+      const report = (progress: unknown) => this.progress.report(id, progress);
       const result = await untilAborted(
-        handler(this.options.context, input, controller.signal),
+        handler(this.options.context, input, controller.signal, report),
         controller.signal,
       );
       answer = { id, ok: true, result };
@@ -158,6 +165,7 @@ export class Executor {
     } finally {
       clearTimeout(timer);
       this.running.delete(id);
+      this.progress.end(id);
     }
     await this.deliver(answer, expiresAt);
   }

@@ -145,6 +145,10 @@ export async function runSession(options: SessionOptions): Promise<SessionOutcom
           open();
           return ChunkAckSchema.parse(await client.mutation("chunk", message).catch(transportError));
         },
+        progress: async (message) => {
+          open();
+          await client.mutation("progress", message).catch(transportError);
+        },
       },
       clockOffsetMs,
     );

@@ -58,7 +58,7 @@ export async function callHost<N extends UnaryCommandName>(
   host: HostTarget,
   name: N,
   input: CommandInput<N>,
-  options?: CallOptions,
+  options?: CallOptions<N>,
 ): Promise<CommandResult<N>> {
   try {
     return await hostLink(db).call(host.id, name, input, options);

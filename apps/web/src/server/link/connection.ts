@@ -8,11 +8,14 @@ import {
   type ChunkMessage,
   type CommandInput,
   type CommandName,
+  type CommandProgress,
   type CommandResult,
   type ConsoleMessage,
   commands,
   LinkError,
+  type ProgressMessage,
   parseCommandInput,
+  parseCommandProgress,
   parseCommandResult,
   parseStreamChunk,
   type ResultMessage,
@@ -22,11 +25,13 @@ import {
 } from "@dockfleet/protocol";
 import { Channel } from "./channel.ts";
 
-export interface CallOptions {
+export interface CallOptions<N extends CommandName = CommandName> {
   /** Overrides the command's default deadline. */
   timeoutMs?: number;
   /** Aborting cancels the command on both ends with a `cancelled` error. */
   signal?: AbortSignal;
+  /** A job's progress reports, latest first-come (reports may be skipped, never reordered). */
+  onProgress?: (progress: CommandProgress<N>) => void;
 }
 
 export interface StreamOptions {
@@ -53,6 +58,19 @@ export interface PendingCall {
   parked: boolean;
   /** Answered, failed, timed out or cancelled. */
   settled: boolean;
+  onProgress?(progress: unknown): void;
+}
+
+/** Hands a job's progress report to its caller; reports that do not match the command's schema are dropped. */
+export function reportProgress(call: PendingCall, message: ProgressMessage): void {
+  if (call.settled || !call.onProgress) return;
+  let progress: unknown;
+  try {
+    progress = parseCommandProgress(call.name, message.progress);
+  } catch {
+    return; // a report is advice: a bad one must not fail the job
+  }
+  call.onProgress(progress);
 }
 
 /** Settles a call with the agent's answer, checked against the command's result schema. */
@@ -76,6 +94,8 @@ export interface ConnectionHooks {
   cancelParked?(id: string, reason: "timeout" | "cancelled"): void;
   /** An answer for no call of this connection: maybe one parked from an earlier connection. */
   unknownResult?(message: ResultMessage): void;
+  /** Progress of no call of this connection: maybe of one parked from an earlier connection. */
+  unknownProgress?(message: ProgressMessage): void;
 }
 
 interface OpenStream {
@@ -130,7 +150,7 @@ export class AgentConnection {
   call<N extends UnaryCommandName>(
     name: N,
     input: CommandInput<N>,
-    options: CallOptions = {},
+    options: CallOptions<N> = {},
   ): Promise<CommandResult<N>> {
     if (this.closedWith) return Promise.reject(this.closedWith);
     let parsed: unknown;
@@ -180,6 +200,7 @@ export class AgentConnection {
         name,
         parked: false,
         settled: false,
+        onProgress: options.onProgress as PendingCall["onProgress"],
         resolve: (result) => {
           if (entry.settled) return;
           done();
@@ -286,6 +307,13 @@ export class AgentConnection {
     } catch (error) {
       stream.settle({ ok: false, error: error as LinkError });
     }
+  }
+
+  /** A job's progress report, for its caller. */
+  handleProgress(message: ProgressMessage): void {
+    const call = this.calls.get(message.id);
+    if (call) reportProgress(call, message);
+    else this.hooks.unknownProgress?.(message);
   }
 
   /**

@@ -16,7 +16,7 @@ import { until } from "../testing/until.ts";
 import { mintEnrollmentToken, revokeHostCredentials } from "./enrollment.ts";
 import type { LinkRegistry } from "./registry.ts";
 import { hostLink } from "./store.ts";
-import { caught, scriptedFacts } from "./testing.ts";
+import { caught, noDocker, scriptedFacts } from "./testing.ts";
 
 const facts = scriptedFacts({ hostname: "fake-host" });
 const hello = async (): Promise<HelloInput> => ({ protocolVersion: 1, agentVersion: "9.9.9-test", facts });
@@ -103,7 +103,7 @@ function agentSession(credential: string) {
     consoleUrl: console_.url,
     credential,
     handlers: scripted,
-    context: { docker: () => Promise.reject(new Error("no Docker in this test")) },
+    context: noDocker,
     hello,
     log: (message) => logs.push(message),
     signal: stop.signal,

@@ -34,6 +34,8 @@ export const PeerMessageSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("cancel"), ...base }),
   z.object({ kind: z.literal("ack"), ...base, seq: z.number().int() }),
   z.object({ kind: z.literal("chunk"), ...base, seq: z.number().int(), chunk: Encoded }),
+  /** A job's progress report, from the holder to the requester (as the holder parsed it). */
+  z.object({ kind: z.literal("progress"), ...base, progress: Encoded }),
   z.discriminatedUnion("ok", [
     z.object({ kind: z.literal("result"), ...base, ok: z.literal(true), result: Encoded }),
     z.object({

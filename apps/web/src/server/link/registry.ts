@@ -21,6 +21,7 @@ import {
   failedStream,
   type LinkStream,
   type PendingCall,
+  reportProgress,
   type StreamOptions,
   settleCall,
 } from "./connection.ts";
@@ -94,7 +95,7 @@ export class LinkRegistry {
     hostId: string,
     name: N,
     input: CommandInput<N>,
-    options?: CallOptions,
+    options?: CallOptions<N>,
   ): Promise<CommandResult<N>> {
     const connection = this.byHost.get(hostId);
     if (connection) return connection.call(name, input, options);
@@ -181,6 +182,11 @@ export class LinkRegistry {
       cancelParked: (id, reason) => this.byHost.get(hostId)?.outbox.offer({ kind: "cancel", id, reason }),
       unknownResult: (message) => {
         if (!this.resolveParked(hostId, message)) this.remote?.forwardResult(hostId, message);
+      },
+      // Progress of a job parked elsewhere is skipped: its result still finds its way.
+      unknownProgress: (message) => {
+        const entry = this.parked.get(message.id);
+        if (entry?.hostId === hostId) reportProgress(entry.call, message);
       },
     });
     this.byHost.set(hostId, connection);

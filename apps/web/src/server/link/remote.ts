@@ -54,6 +54,7 @@ interface OutRoute {
   peer(): string | undefined;
   hostId: string;
   onChunk(seq: number, chunk: Encoded): void;
+  onProgress(progress: Encoded): void;
   onResult(message: ResultPeerMessage): void;
   fail(error: LinkError): void;
 }
@@ -150,7 +151,7 @@ export class RemoteLink {
     hostId: string,
     name: N,
     input: CommandInput<N>,
-    options: CallOptions = {},
+    options: CallOptions<N> = {},
   ): Promise<CommandResult<N>> {
     parseCommandInput(name, input);
     const timeoutMs = options.timeoutMs ?? commands[name].defaultTimeoutMs;
@@ -159,14 +160,11 @@ export class RemoteLink {
       const peer = await this.holder(hostId).catch(() => undefined);
       if (!peer) throw offline(name);
       try {
-        return (await this.callOn(
-          peer,
-          hostId,
-          name,
-          input,
-          deadline - Date.now(),
-          options.signal,
-        )) as CommandResult<N>;
+        return (await this.callOn(peer, hostId, name, input, {
+          timeoutMs: deadline - Date.now(),
+          signal: options.signal,
+          onProgress: options.onProgress as ((progress: unknown) => void) | undefined,
+        })) as CommandResult<N>;
       } catch (error) {
         // Not sent to an agent at all: safe to send again to where the host is now.
         if (error instanceof NotHereError && attempt === 0) continue;
@@ -180,9 +178,9 @@ export class RemoteLink {
     hostId: string,
     name: CommandName,
     input: unknown,
-    timeoutMs: number,
-    signal: AbortSignal | undefined,
+    options: { timeoutMs: number; signal?: AbortSignal; onProgress?: (progress: unknown) => void },
   ): Promise<unknown> {
+    const { timeoutMs, signal } = options;
     const id = randomUUID();
     if (signal?.aborted)
       return Promise.reject(new LinkError("cancelled", `${name}: cancelled before it was sent`));
@@ -211,6 +209,7 @@ export class RemoteLink {
         peer: () => peer,
         hostId,
         onChunk: () => undefined,
+        onProgress: (progress) => options.onProgress?.(decode(progress)),
         onResult: (message) => {
           done();
           if (message.ok) resolve(decode(message.result));
@@ -328,6 +327,7 @@ export class RemoteLink {
           finish({ ok: false, error: message.notHere ? offline(name) : LinkError.from(message.error) });
         });
       },
+      onProgress: () => undefined,
       fail: (error) => {
         if (peer && !settled) this.tell(peer, { kind: "cancel", from: this.replicaId, id });
         finish({ ok: false, error });
@@ -396,6 +396,9 @@ export class RemoteLink {
         else this.tell(message.from, { kind: "cancel", from: this.replicaId, id: message.id });
         break;
       }
+      case "progress":
+        this.outgoing.get(message.id)?.onProgress(message.progress);
+        break;
       case "result":
         this.outgoing.get(message.id)?.onResult(message);
         break;

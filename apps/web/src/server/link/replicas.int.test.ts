@@ -17,7 +17,7 @@ import { notifyLimitBytes } from "./bus.ts";
 import { mintEnrollmentToken, revokeHostCredentials } from "./enrollment.ts";
 import { followLogs } from "./resume.ts";
 import { hostLink } from "./store.ts";
-import { caught, scriptedFacts } from "./testing.ts";
+import { caught, noDocker, scriptedFacts } from "./testing.ts";
 
 const facts = scriptedFacts({
   hostname: "replica-host",
@@ -39,6 +39,14 @@ const scripted: Handlers = {
   ...realHandlers,
   "host.facts": async () => facts,
   "container.start": async () => null,
+  // A pull that reports its steps 300 ms apart (the agent sends at most one report per 250 ms).
+  "image.pull": async (_ctx, input, _signal, progress) => {
+    for (const status of ["Pulling from app", "Downloading", "Pull complete"]) {
+      progress({ layers: [{ layer: "aaaaaaaaaaaa", status, current: null, total: null }], status: null });
+      await sleep(300);
+    }
+    return { image: input.image, digest: null };
+  },
   "container.stop": async (_ctx, _input, signal) => {
     seen.stopSignals.push(signal);
     await new Promise((resolve) => signal.addEventListener("abort", resolve));
@@ -99,7 +107,7 @@ function agentSession(fleet: TestConsole, credential: string) {
     consoleUrl: fleet.url,
     credential,
     handlers: scripted,
-    context: { docker: () => Promise.reject(new Error("no Docker in this test")) },
+    context: noDocker,
     hello,
     log: () => undefined,
     signal: stop.signal,
@@ -130,6 +138,23 @@ describe("a call on replica B for an agent held by replica A", () => {
 
   it("returns the typed result", async () => {
     await expect(hostLink(b.db).call(host.id, "container.start", { containerId: "web" })).resolves.toBeNull();
+  });
+
+  it("brings a job's progress reports back, in order, before its result", async () => {
+    const steps: string[] = [];
+    const result = await hostLink(b.db).call(
+      host.id,
+      "image.pull",
+      { image: "registry:5000/app:1" },
+      { onProgress: (progress) => steps.push(progress.layers[0]?.status ?? "") },
+    );
+    expect(result).toEqual({ image: "registry:5000/app:1", digest: null });
+    // Each report is sent (reports collapse only when one is still on its way, e.g. on a loaded machine).
+    const order = ["Pulling from app", "Downloading", "Pull complete"];
+    expect(steps[0]).toBe("Pulling from app");
+    expect(steps.map((step) => order.indexOf(step))).toEqual(
+      [...new Set(steps.map((step) => order.indexOf(step)))].sort(),
+    );
   });
 
   it("brings a result larger than a NOTIFY payload through the table", async () => {

@@ -1,6 +1,6 @@
 /**
  * The API agents call over their WebSocket (not the users' API): enroll, hello, the `commands`
- * subscription (console → agent), and `result`/`chunk` (agent → console). Shapes come from
+ * subscription (console → agent), and `result`/`chunk`/`progress` (agent → console). Shapes come from
  * @dockfleet/protocol; this file only wires them to the registry and the inventory.
  */
 import {
@@ -10,6 +10,7 @@ import {
   type ConsoleMessage,
   isCompatibleProtocol,
   linkCloseCodes,
+  ProgressMessageSchema,
   protocolVersion,
   ResultMessageSchema,
 } from "@dockfleet/protocol";
@@ -148,6 +149,11 @@ export const agentRouter = t.router({
 
   result: connected.input(ResultMessageSchema).mutation(({ ctx, input }) => {
     ctx.connection.handleResult(input);
+    return null;
+  }),
+
+  progress: connected.input(ProgressMessageSchema).mutation(({ ctx, input }) => {
+    ctx.connection.handleProgress(input);
     return null;
   }),
 

@@ -45,6 +45,12 @@ export class ServedRoutes {
       .call(message.name as UnaryCommandName, decode(message.input) as never, {
         timeoutMs: message.timeoutMs,
         signal: controller.signal,
+        onProgress: (progress: unknown) => {
+          const report = { kind: "progress", from: this.options.replicaId, id: message.id };
+          this.options
+            .send(message.from, { ...report, progress: encode(progress) } as PeerMessage)
+            .catch(() => undefined);
+        },
       })
       .then(
         (result) => this.reply(message, { ok: true, result: encode(result) }),

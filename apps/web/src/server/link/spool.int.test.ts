@@ -21,6 +21,7 @@ import { startTestConsole, type TestConsole } from "../testing/console.ts";
 import { until } from "../testing/until.ts";
 import { mintEnrollmentToken } from "./enrollment.ts";
 import { hostLink } from "./store.ts";
+import { noDocker } from "./testing.ts";
 
 /** A TCP proxy to `target` whose `cut()` resets every connection through it, like a dead network. */
 async function cuttableProxy(target: string) {
@@ -96,7 +97,7 @@ async function agent(name: string) {
   const logs: string[] = [];
   const executor = new Executor({
     handlers: scripted,
-    context: { docker: () => Promise.reject(new Error("no Docker in this test")) },
+    context: noDocker,
     log: (message) => logs.push(message),
     spool,
   });
@@ -203,7 +204,7 @@ describe("a result the connection could not take", () => {
       await until(() => host.executor.runningCount === 0);
       const restarted = new Executor({
         handlers: scripted,
-        context: { docker: () => Promise.reject(new Error("no Docker")) },
+        context: noDocker,
         log: () => undefined,
       });
       const stop = new AbortController();

@@ -1,5 +1,12 @@
 /** Fixtures for the link's integration tests: what a scripted agent reports, and how a call failed. */
 import { type HelloInput, LinkError } from "@dockfleet/protocol";
+import type { HandlerContext } from "../../../../agent/src/handlers/index.ts";
+
+/** The handler context of a scripted agent: no Docker behind it. */
+export const noDocker: HandlerContext = {
+  docker: () => Promise.reject(new Error("no Docker in this test")),
+  backupDir: "/nonexistent/dockfleet-test-backups",
+};
 
 /** Host facts of an imaginary Debian host, as a scripted agent says hello with them. */
 export function scriptedFacts(overrides: {
