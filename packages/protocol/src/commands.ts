@@ -2,11 +2,29 @@
 import type { z } from "zod";
 import { containerCommands } from "./commands/containers.ts";
 import { hostCommands } from "./commands/host.ts";
+import { imageCommands } from "./commands/images.ts";
+import { jobCommands } from "./commands/jobs.ts";
+import { networkCommands } from "./commands/networks.ts";
+import { postureCommands } from "./commands/posture.ts";
 import { streamCommands } from "./commands/streams.ts";
+import { topologyCommands } from "./commands/topology.ts";
+import { volumeCommands } from "./commands/volumes.ts";
 import type { StreamCommand, UnaryCommand } from "./define.ts";
 import { LinkError } from "./errors.ts";
 
-export const commands = { ...hostCommands, ...containerCommands, ...streamCommands };
+export { fileArchiveLimitBytes } from "./commands/containers.ts";
+
+export const commands = {
+  ...hostCommands,
+  ...containerCommands,
+  ...imageCommands,
+  ...volumeCommands,
+  ...networkCommands,
+  ...topologyCommands,
+  ...postureCommands,
+  ...streamCommands,
+  ...jobCommands,
+};
 
 type Commands = typeof commands;
 export type CommandName = keyof Commands;
@@ -16,6 +34,22 @@ export type UnaryCommandName = {
 export type StreamCommandName = {
   [N in CommandName]: Commands[N] extends StreamCommand ? N : never;
 }[CommandName];
+
+/** Unary commands that report progress while they run (see `job` in define.ts). */
+export type JobCommandName = {
+  [N in UnaryCommandName]: Commands[N] extends { progress: z.ZodType } ? N : never;
+}[UnaryCommandName];
+/** A job's progress report; `never` for commands that report none. */
+export type CommandProgress<N extends CommandName> = Commands[N] extends {
+  progress: infer P extends z.ZodType;
+}
+  ? z.output<P>
+  : never;
+
+/** What the console may send into a running stream; `never` for streams that take nothing. */
+export type StreamInput<N extends CommandName> = Commands[N] extends { accepts?: infer A extends z.ZodType }
+  ? z.output<A>
+  : never;
 
 /** What a caller passes (defaults may be left out). */
 export type CommandInput<N extends CommandName> = z.input<Commands[N]["input"]>;
@@ -55,6 +89,20 @@ export function parseCommandInput<N extends CommandName>(name: N, input: unknown
 
 export function parseCommandResult<N extends CommandName>(name: N, result: unknown): CommandResult<N> {
   return parseWith(commands[name].result as z.ZodType, result, `${name} result`) as CommandResult<N>;
+}
+
+/** Checks a job's progress report; `invalid` for a command that reports none. */
+export function parseCommandProgress<N extends CommandName>(name: N, progress: unknown): CommandProgress<N> {
+  const schema = (commands[name] as { progress?: z.ZodType }).progress;
+  if (!schema) throw new LinkError("invalid", `${name} reports no progress`);
+  return parseWith(schema, progress, `${name} progress`) as CommandProgress<N>;
+}
+
+/** Checks input for a running stream; `invalid` for a stream that takes none. */
+export function parseStreamInput<N extends CommandName>(name: N, input: unknown): StreamInput<N> {
+  const schema = (commands[name] as { accepts?: z.ZodType }).accepts;
+  if (!schema) throw new LinkError("invalid", `${name} takes no input`);
+  return parseWith(schema, input, `${name} input while running`) as StreamInput<N>;
 }
 
 export function parseStreamChunk<N extends StreamCommandName>(name: N, chunk: unknown): StreamChunk<N> {

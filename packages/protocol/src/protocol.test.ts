@@ -1,9 +1,12 @@
 import { RuntimeError } from "@dockfleet/runtime";
 import { describe, expect, it } from "vitest";
 import { agentProcedures, ConnectionParamsSchema } from "./agent-api.ts";
+import { maxEntries, maxStringLength } from "./commands/bounds.ts";
 import {
+  type CommandName,
   commandNames,
   commands,
+  fileArchiveLimitBytes,
   isCommandName,
   isStreamCommand,
   parseCommandInput,
@@ -32,8 +35,8 @@ function failure(run: () => unknown): LinkError {
 }
 
 describe("commands", () => {
-  it("are named concept.verb", () => {
-    for (const name of commandNames) expect(name).toMatch(/^[a-z]+\.[a-z]+$/);
+  it("are named concept.verb (or concept.part.verb)", () => {
+    for (const name of commandNames) expect(name).toMatch(/^[a-z]+(\.[a-z]+)+$/);
     expect(commandNames).toEqual(
       expect.arrayContaining([
         "host.facts",
@@ -120,6 +123,145 @@ describe("commands", () => {
       const command = commands[name];
       if (command.kind === "unary") expect(command.defaultTimeoutMs).toBeGreaterThan(0);
     }
+  });
+});
+
+describe("resource commands", () => {
+  const refusal = (name: CommandName, input: unknown) => failure(() => parseCommandInput(name, input));
+  const image = "local/busybox:latest";
+
+  it("cover images, volumes, networks, topology, posture and containers", () => {
+    expect(commandNames).toEqual(
+      expect.arrayContaining([
+        ...["image.list", "image.inspect", "image.history", "image.tag", "image.remove", "image.prune"],
+        ...["volume.list", "volume.inspect", "volume.create", "volume.remove", "volume.prune"],
+        ...["network.list", "network.inspect", "network.create", "network.remove", "network.prune"],
+        ...["network.connect", "network.disconnect", "topology.read", "posture.host", "posture.container"],
+        ...["container.create", "container.update", "container.rename", "container.top", "container.stats"],
+        ...["container.files.read", "container.files.write"],
+      ]),
+    );
+  });
+
+  it("refuse names outside Docker's rules, naming the field", () => {
+    const volume = refusal("volume.create", { name: "-bad name" });
+    expect(volume.code).toBe("invalid");
+    expect(volume.message).toBe(
+      "volume.create input: name: must match [a-zA-Z0-9][a-zA-Z0-9_.-]+ (Docker's name rule)",
+    );
+    expect(refusal("volume.remove", { name: "v".repeat(256) }).message).toMatch(
+      /^volume\.remove input: name: /,
+    );
+    expect(refusal("network.inspect", { network: "a/b" }).message).toContain("network: must match");
+    expect(refusal("container.rename", { containerId: "web", name: "two words" }).message).toContain(
+      "name: must match",
+    );
+    expect(refusal("image.tag", { source: image, target: "Local/Busybox" }).message).toContain(
+      "target: must be an image reference",
+    );
+  });
+
+  it("refuse an empty command, a bad address, a relative path and odd ps options", () => {
+    expect(refusal("container.exec", { containerId: "web", cmd: [] }).message).toContain(
+      "cmd: needs the command to run",
+    );
+    expect(refusal("container.create", { image: "" }).message).toMatch(/^container\.create input: image: /);
+    expect(
+      refusal("network.connect", { network: "net", container: "web", ipv4Address: "10.0.0.300" }).message,
+    ).toBe("network.connect input: ipv4Address: must be an IPv4 address");
+    expect(refusal("container.files.read", { containerId: "web", path: "etc/passwd" }).message).toContain(
+      "path: an absolute path",
+    );
+    expect(refusal("container.top", { containerId: "web", psArgs: "aux; reboot" }).message).toContain(
+      "psArgs: ps options",
+    );
+    expect(refusal("container.update", { containerId: "web", memoryBytes: 1024 }).message).toContain(
+      "memoryBytes:",
+    );
+  });
+
+  it("cap strings, lists and maps, naming the oversized field", () => {
+    const big = "x".repeat(maxStringLength + 1);
+    expect(refusal("container.create", { image, env: { BIG: big } }).message).toBe(
+      `container.create input: env.BIG: at most ${maxStringLength} characters`,
+    );
+    expect(
+      refusal("container.create", { image, command: Array(maxEntries + 1).fill("a") }).message,
+    ).toContain(`command: at most ${maxEntries} entries`);
+    expect(refusal("volume.create", { labels: { [big]: "v" } }).message).toContain(
+      `labels.${big}: a key of at most`,
+    );
+    expect(
+      refusal("network.connect", { network: "net", container: "web", aliases: [big] }).message,
+    ).toContain("aliases.0: at most");
+    const fits = parseCommandInput("container.create", { image, env: { OK: big.slice(1) } });
+    expect(fits.env.OK).toHaveLength(maxStringLength);
+  });
+
+  it("carry file archives of at most 8 MiB, base64", () => {
+    const at = { containerId: "web", path: "/tmp" };
+    const over = Buffer.alloc(fileArchiveLimitBytes + 1).toString("base64");
+    expect(refusal("container.files.write", { ...at, archiveBase64: over }).message).toBe(
+      "container.files.write input: archiveBase64: a tar archive of at most 8 MiB",
+    );
+    expect(refusal("container.files.write", { ...at, archiveBase64: "not base64!" }).message).toContain(
+      "archiveBase64: a base64-encoded tar archive",
+    );
+    const fits = Buffer.alloc(fileArchiveLimitBytes).toString("base64");
+    expect(parseCommandInput("container.files.write", { ...at, archiveBase64: fits })).toMatchObject({
+      noOverwriteDirNonDir: true,
+    });
+    expect(
+      failure(() => parseCommandResult("container.files.read", { stat: null, archiveBase64: over })).code,
+    ).toBe("invalid");
+  });
+
+  it("fill the runtime's defaults", () => {
+    expect(parseCommandInput("volume.list", {})).toEqual({ withSizes: true });
+    expect(parseCommandInput("image.prune", {})).toEqual({ dangling: true });
+    expect(parseCommandInput("topology.read", {})).toEqual({ live: true });
+    expect(parseCommandInput("network.disconnect", { network: "net", container: "web" })).toEqual({
+      network: "net",
+      container: "web",
+      force: false,
+    });
+    expect(parseCommandInput("container.create", { image })).toMatchObject({
+      env: {},
+      ports: [],
+      networks: [],
+      privileged: false,
+    });
+  });
+
+  it("check an image's inspect document and keep the Engine's other fields", () => {
+    const document = {
+      Id: `sha256:${"a".repeat(64)}`,
+      RepoTags: [image],
+      RepoDigests: null,
+      Created: "2026-11-23T07:20:26Z",
+      Size: 1024,
+      Architecture: "amd64",
+      Os: "linux",
+      Config: { Cmd: ["sh"], Entrypoint: null },
+      GraphDriver: { Name: "overlay2" },
+    };
+    expect(parseCommandResult("image.inspect", document)).toEqual(document);
+    expect(failure(() => parseCommandResult("image.inspect", { ...document, Id: 1 })).message).toContain(
+      "Id:",
+    );
+  });
+
+  it("give slow work longer deadlines", () => {
+    const deadline = (name: CommandName) =>
+      (commands[name] as { defaultTimeoutMs?: number }).defaultTimeoutMs;
+    const slow = [
+      "container.create",
+      "image.prune",
+      "volume.prune",
+      "network.prune",
+      "container.files.read",
+    ] as const;
+    for (const name of slow) expect(deadline(name)).toBeGreaterThanOrEqual(120_000);
   });
 });
 

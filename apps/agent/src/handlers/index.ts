@@ -2,17 +2,36 @@
 import { connect, type DockerClient, type Endpoint } from "@dockfleet/runtime";
 import { containerHandlers } from "./containers.ts";
 import { hostHandlers } from "./host.ts";
+import { imageTransferHandlers } from "./image-transfers.ts";
+import { imageHandlers } from "./images.ts";
+import { networkHandlers } from "./networks.ts";
+import { postureHandlers } from "./posture.ts";
 import { streamHandlers } from "./streams.ts";
+import { topologyHandlers } from "./topology.ts";
 import type { HandlerContext, Handlers } from "./types.ts";
+import { volumeArchiveHandlers } from "./volume-archives.ts";
+import { volumeHandlers } from "./volumes.ts";
 
 export type { HandlerContext, Handlers, StreamRun } from "./types.ts";
 
-export const handlers: Handlers = { ...hostHandlers, ...containerHandlers, ...streamHandlers };
+export const handlers: Handlers = {
+  ...hostHandlers,
+  ...containerHandlers,
+  ...imageHandlers,
+  ...volumeHandlers,
+  ...networkHandlers,
+  ...topologyHandlers,
+  ...postureHandlers,
+  ...streamHandlers,
+  ...imageTransferHandlers,
+  ...volumeArchiveHandlers,
+};
 
 /** Connects to the Engine on first use and keeps the client; a failed connect is retried next time. */
-export function engineContext(endpoint: Endpoint): HandlerContext {
+export function engineContext(endpoint: Endpoint, backupDir: string): HandlerContext {
   let client: Promise<DockerClient> | undefined;
   return {
+    backupDir,
     docker() {
       if (!client) {
         const connecting = connect({ endpoint });

@@ -1,12 +1,18 @@
 /** Commands on the containers of one host; each names its container by id or name. */
 import {
   ContainerDetailsSchema,
+  ContainerSpecSchema,
   ContainerSummarySchema,
   ExecResultSchema,
   ListContainersOptionsSchema,
+  PathStatSchema,
+  ProcessListSchema,
+  StatsSampleSchema,
+  UpdateContainerSchema,
 } from "@dockfleet/runtime";
 import { z } from "zod";
 import { unary } from "../define.ts";
+import { bounded, ContainerName } from "./bounds.ts";
 
 /** A container's id (full or short) or name. */
 export const ContainerRefSchema = z.object({ containerId: z.string().min(1).max(256) });
@@ -28,6 +34,21 @@ const ExecInput = ContainerRefSchema.extend({
     .string()
     .max(1024 * 1024)
     .optional(),
+});
+
+/** Largest tar archive a file copy carries either way; more is refused (8 MiB, ~11 MiB as base64). */
+export const fileArchiveLimitBytes = 8 * 1024 * 1024;
+const ArchiveBase64 = z
+  .base64("a base64-encoded tar archive")
+  .refine((text) => decodedBytes(text) <= fileArchiveLimitBytes, "a tar archive of at most 8 MiB");
+
+function decodedBytes(base64: string): number {
+  const padding = base64.endsWith("==") ? 2 : base64.endsWith("=") ? 1 : 0;
+  return (base64.length / 4) * 3 - padding;
+}
+
+const ContainerPath = ContainerRefSchema.extend({
+  path: z.string().regex(/^\//, "an absolute path").max(4096),
 });
 
 export const containerCommands = {
@@ -87,5 +108,61 @@ export const containerCommands = {
       volumes: z.boolean().default(false),
     }),
     result: done,
+  }),
+  "container.create": unary({
+    description:
+      "Create a container from a spec and start it; all or nothing: if joining a network or starting fails, it is removed again",
+    input: bounded(ContainerSpecSchema.extend({ name: ContainerName.optional() })),
+    result: ContainerDetailsSchema,
+    defaultTimeoutMs: 120_000,
+  }),
+  "container.update": unary({
+    description: "Change a container's CPU, memory and PIDs limits and its restart policy",
+    input: ContainerRefSchema.extend(UpdateContainerSchema.shape),
+    result: z.object({ warnings: z.array(z.string()) }),
+  }),
+  "container.rename": unary({
+    description: "Give a container another name",
+    input: ContainerRefSchema.extend({ name: ContainerName }),
+    result: done,
+  }),
+  "container.top": unary({
+    description: "A running container's processes as `ps` shows them",
+    input: ContainerRefSchema.extend({
+      /** Options for `ps` (the Engine's default is "-ef"). */
+      psArgs: z
+        .string()
+        .regex(/^[A-Za-z0-9 ,=:%+-]+$/, "ps options like aux or -eo pid,comm")
+        .max(256)
+        .optional(),
+    }),
+    result: ProcessListSchema,
+  }),
+  "container.stats": unary({
+    description:
+      "One resource sample of a running container; its CPU % may be null (a rate needs two reads: stats.follow has them)",
+    input: ContainerRefSchema,
+    result: StatsSampleSchema,
+  }),
+  "container.files.read": unary({
+    description:
+      "A path of a container (a directory with its contents) as a tar archive, base64, up to 8 MiB",
+    input: ContainerPath,
+    result: z.object({
+      /** What the Engine says about the path; null when it did not say. */
+      stat: PathStatSchema.nullable(),
+      archiveBase64: ArchiveBase64,
+    }),
+    defaultTimeoutMs: 120_000,
+  }),
+  "container.files.write": unary({
+    description: "Extract a tar archive (base64, up to 8 MiB) into an existing directory of a container",
+    input: ContainerPath.extend({
+      archiveBase64: ArchiveBase64,
+      /** Never replace a directory by a file or the other way round (what `docker cp` does). */
+      noOverwriteDirNonDir: z.boolean().default(true),
+    }),
+    result: done,
+    defaultTimeoutMs: 120_000,
   }),
 };
