@@ -14,6 +14,7 @@ describe("loadConfig", () => {
       stateDir: "/var/lib/dockfleet-agent",
       credentialFile: "/var/lib/dockfleet-agent/credential.json",
       spoolDir: "/var/lib/dockfleet-agent/spool",
+      backupDir: "/var/lib/dockfleet-agent/backups",
       consoleFingerprint: undefined,
       docker: { kind: "socket", socketPath: "/var/run/docker.sock" },
     });

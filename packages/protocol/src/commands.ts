@@ -7,6 +7,7 @@ import { jobCommands } from "./commands/jobs.ts";
 import { networkCommands } from "./commands/networks.ts";
 import { postureCommands } from "./commands/posture.ts";
 import { streamCommands } from "./commands/streams.ts";
+import { terminalCommands } from "./commands/terminal.ts";
 import { topologyCommands } from "./commands/topology.ts";
 import { volumeCommands } from "./commands/volumes.ts";
 import type { StreamCommand, UnaryCommand } from "./define.ts";
@@ -23,6 +24,7 @@ export const commands = {
   ...topologyCommands,
   ...postureCommands,
   ...streamCommands,
+  ...terminalCommands,
   ...jobCommands,
 };
 

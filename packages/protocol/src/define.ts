@@ -32,6 +32,7 @@ export interface StreamCommand<
   I extends z.ZodType = z.ZodType,
   Item extends z.ZodType = z.ZodType,
   R extends z.ZodType = z.ZodType,
+  A extends z.ZodType = z.ZodType,
 > {
   kind: "stream";
   input: I;
@@ -40,6 +41,8 @@ export interface StreamCommand<
   /** What the agent answers when the stream ends by itself (e.g. the container stopped). */
   result: R;
   overflow: "pause" | "drop-oldest";
+  /** What the console may send into the running stream (a terminal's keystrokes and resizes). */
+  accepts?: A;
   description: string;
 }
 
@@ -58,9 +61,12 @@ export function job<I extends z.ZodType, R extends z.ZodType, P extends z.ZodTyp
   return { kind: "unary", defaultTimeoutMs: 30_000, ...spec };
 }
 
-export function stream<I extends z.ZodType, Item extends z.ZodType, R extends z.ZodType>(
-  spec: Omit<StreamCommand<I, Item, R>, "kind" | "chunk">,
-): StreamCommand<I, Item, R> {
+export function stream<
+  I extends z.ZodType,
+  Item extends z.ZodType,
+  R extends z.ZodType,
+  A extends z.ZodType = z.ZodNever,
+>(spec: Omit<StreamCommand<I, Item, R, A>, "kind" | "chunk">): StreamCommand<I, Item, R, A> {
   const chunk = z.object({ items: z.array(spec.item), dropped: z.number().int().min(0) });
   return { kind: "stream", chunk, ...spec };
 }

@@ -1,6 +1,6 @@
 /**
- * The messages around commands. Console → agent (on the `commands` subscription): a command or a
- * cancel. Agent → console: the result (or error) of a command, and stream chunks, each acknowledged.
+ * The messages around commands. Console → agent (on the `commands` subscription): a command, a
+ * cancel, or input for a running stream. Agent → console: the result (or error) of a command, and stream chunks, each acknowledged.
  */
 import { z } from "zod";
 import { commandNames } from "./commands.ts";
@@ -26,9 +26,18 @@ export const CancelMessageSchema = z.object({
 });
 export type CancelMessage = z.infer<typeof CancelMessageSchema>;
 
+/** Something for running stream `id` to take in (checked against the command's `accepts`). */
+export const StreamInputMessageSchema = z.object({
+  kind: z.literal("input"),
+  id: CommandIdSchema,
+  input: z.unknown(),
+});
+export type StreamInputMessage = z.infer<typeof StreamInputMessageSchema>;
+
 export const ConsoleMessageSchema = z.discriminatedUnion("kind", [
   CommandEnvelopeSchema,
   CancelMessageSchema,
+  StreamInputMessageSchema,
 ]);
 export type ConsoleMessage = z.infer<typeof ConsoleMessageSchema>;
 

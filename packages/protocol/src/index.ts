@@ -3,6 +3,7 @@
 export * from "./agent-api.ts";
 export { ContainerRefSchema, execOutputLimitBytes } from "./commands/containers.ts";
 export * from "./commands/jobs.ts";
+export { type TerminalInput, TerminalInputSchema, terminalInputLimitBytes } from "./commands/terminal.ts";
 export * from "./commands.ts";
 export * from "./define.ts";
 export * from "./envelope.ts";

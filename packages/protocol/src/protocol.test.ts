@@ -58,6 +58,7 @@ describe("commands", () => {
 
   it("knows which ones stream", () => {
     expect(commandNames.filter(isStreamCommand).sort()).toEqual([
+      "container.terminal",
       "events.follow",
       "logs.follow",
       "stats.follow",

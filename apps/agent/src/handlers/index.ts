@@ -7,6 +7,7 @@ import { imageHandlers } from "./images.ts";
 import { networkHandlers } from "./networks.ts";
 import { postureHandlers } from "./posture.ts";
 import { streamHandlers } from "./streams.ts";
+import { terminalHandlers } from "./terminal.ts";
 import { topologyHandlers } from "./topology.ts";
 import type { HandlerContext, Handlers } from "./types.ts";
 import { volumeArchiveHandlers } from "./volume-archives.ts";
@@ -23,6 +24,7 @@ export const handlers: Handlers = {
   ...topologyHandlers,
   ...postureHandlers,
   ...streamHandlers,
+  ...terminalHandlers,
   ...imageTransferHandlers,
   ...volumeArchiveHandlers,
 };

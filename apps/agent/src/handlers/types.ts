@@ -4,6 +4,7 @@ import type {
   CommandResult,
   ParsedCommandInput,
   StreamCommandName,
+  StreamInput,
   StreamItem,
   UnaryCommandName,
 } from "@dockfleet/protocol";
@@ -37,6 +38,8 @@ export type StreamHandler<N extends StreamCommandName> = (
   ctx: HandlerContext,
   input: ParsedCommandInput<N>,
   signal: AbortSignal,
+  /** What the console sends into the running stream (checked); ends with the stream. */
+  inbox: AsyncIterable<StreamInput<N>>,
 ) => Promise<StreamRun<N>>;
 
 export type Handlers = { [N in UnaryCommandName]: UnaryHandler<N> } & {

@@ -18,12 +18,14 @@ import {
   LinkError,
   type ProgressMessage,
   parseCommandInput,
+  parseStreamInput,
   type ResultMessage,
   type StreamCommandName,
   toLinkError,
 } from "@dockfleet/protocol";
 import type { HandlerContext, Handlers } from "../handlers/index.ts";
 import type { Spool } from "../spool/spool.ts";
+import { Inbox } from "./inbox.ts";
 import { ProgressReporter } from "./progress.ts";
 
 export interface Outbound {
@@ -51,7 +53,12 @@ interface Running {
   name: string;
   stream: boolean;
   controller: AbortController;
+  /** A stream's input from the console. */
+  inbox?: Inbox<unknown>;
 }
+
+/** Input messages a stream may have queued before the agent drops more (a terminal paste is one message). */
+const inboxCapacity = 256;
 
 export class Executor {
   private readonly running = new Map<string, Running>();
@@ -105,7 +112,22 @@ export class Executor {
       this.running.get(message.id)?.controller.abort(message.reason satisfies StopReason);
       return;
     }
+    if (message.kind === "input") {
+      this.input(message.id, message.input);
+      return;
+    }
     void this.run(message);
+  }
+
+  /** Input for a running stream, checked against what its command accepts; late input is dropped. */
+  private input(id: string, input: unknown): void {
+    const running = this.running.get(id);
+    if (!running?.inbox || !isCommandName(running.name)) return;
+    try {
+      running.inbox.push(parseStreamInput(running.name, input));
+    } catch (error) {
+      this.options.log(`ignored input for ${running.name} ${id}: ${(error as Error).message}`);
+    }
   }
 
   private async run(envelope: CommandEnvelope): Promise<void> {
@@ -114,7 +136,10 @@ export class Executor {
     const stream = isCommandName(name) && isStreamCommand(name);
     // A stream belongs to the connection it started on (its chunks count from there).
     const outbound = this.outbound;
-    this.running.set(id, { name, stream, controller });
+    const inbox = stream
+      ? new Inbox<unknown>(inboxCapacity, () => this.options.log(`${name} ${id}: input overflowed, dropped`))
+      : undefined;
+    this.running.set(id, { name, stream, controller, inbox });
     // The deadline in our clock, read when the command arrives.
     const expiresAt = envelope.deadline === null ? null : envelope.deadline - this.clockOffsetMs;
     let timer: NodeJS.Timeout | undefined;
@@ -130,8 +155,8 @@ export class Executor {
         throw new LinkError("unsupported", `this agent does not know the command ${name}`);
       const input = parseCommandInput(name, envelope.input);
       if (isStreamCommand(name)) {
-        if (!outbound) return;
-        await this.pump(id, name, input, controller.signal, outbound);
+        if (!outbound || !inbox) return;
+        await this.pump(id, name, input, controller.signal, outbound, inbox);
         return;
       }
       const handler = this.options.handlers[name] as (
@@ -166,6 +191,7 @@ export class Executor {
       clearTimeout(timer);
       this.running.delete(id);
       this.progress.end(id);
+      inbox?.close();
     }
     await this.deliver(answer, expiresAt);
   }
@@ -233,15 +259,22 @@ export class Executor {
     input: unknown,
     signal: AbortSignal,
     outbound: Outbound,
+    inbox: Inbox<unknown>,
   ): Promise<void> {
     const handler = this.options.handlers[name] as (
       ctx: HandlerContext,
       input: unknown,
       signal: AbortSignal,
+      inbox: AsyncIterable<unknown>,
     ) => Promise<{ items: AsyncIterable<unknown>; result(): unknown }>;
     // Stops the source when the console says nobody listens, as well as on cancel or deadline.
     const stopReading = new AbortController();
-    const run = await handler(this.options.context, input, AbortSignal.any([signal, stopReading.signal]));
+    const run = await handler(
+      this.options.context,
+      input,
+      AbortSignal.any([signal, stopReading.signal]),
+      inbox,
+    );
     const capacity = this.options.streamBuffer ?? (commands[name].overflow === "drop-oldest" ? 4 : 1000);
     const chunkItems = this.options.chunkItems ?? 500;
     const dropOldest = commands[name].overflow === "drop-oldest";

@@ -29,6 +29,11 @@ export interface Context {
 export type Requirement = Permission | "signed-in" | "public";
 export interface Meta {
   requires: Requirement;
+  /**
+   * Why this mutation's successful calls are not audited one by one (a terminal's keystrokes:
+   * the opening is audited, the keys may be passwords). Denied and failed calls still are.
+   */
+  unaudited?: string;
 }
 
 const t = initTRPC
@@ -76,6 +81,7 @@ const audited = t.middleware(async ({ ctx, type, path, meta, getRawInput, next }
   const result = await next();
   const denied = !result.ok && (result.error.code === "FORBIDDEN" || result.error.code === "UNAUTHORIZED");
   if (type !== "mutation" && !denied) return result;
+  if (meta?.unaudited && result.ok) return result;
   const input = await getRawInput().catch(() => undefined);
   await recordAudit(ctx.db, {
     actor: auditActor(ctx.actor),
@@ -84,7 +90,7 @@ const audited = t.middleware(async ({ ctx, type, path, meta, getRawInput, next }
     result: result.ok ? "ok" : denied ? "denied" : "error",
     detail: {
       requires: meta?.requires,
-      input: auditInput(input),
+      input: meta?.unaudited ? "[not recorded]" : auditInput(input),
       ...(result.ok ? {} : { code: result.error.code, message: result.error.message }),
     },
     ip: ctx.request.ip,

@@ -13,17 +13,7 @@ afterAll(async () => {
   await fleet?.stop();
 });
 
-/** Invites a user through the API, accepts the invite, returns their signed-in client and id. */
-async function newUser(email: string): Promise<{ client: ApiClient; id: string }> {
-  const invite = await admin.must<{ user: { id: string }; inviteUrl: string }>("mutate", "users.invite", {
-    email,
-    name: email.split("@")[0],
-  });
-  const token = new URL(invite.inviteUrl).searchParams.get("token");
-  const client = fleet.client();
-  await client.must("mutate", "auth.acceptInvite", { token, password: testPassword });
-  return { client, id: invite.user.id };
-}
+const newUser = (email: string) => fleet.invitedUser(admin, email);
 
 describe("first-run setup", () => {
   it("refuses a wrong setup token", async () => {

@@ -18,9 +18,11 @@ import {
   parseCommandProgress,
   parseCommandResult,
   parseStreamChunk,
+  parseStreamInput,
   type ResultMessage,
   type StreamChunk,
   type StreamCommandName,
+  type StreamInput,
   type UnaryCommandName,
 } from "@dockfleet/protocol";
 import { Channel } from "./channel.ts";
@@ -47,6 +49,11 @@ export interface LinkStream<N extends StreamCommandName> extends AsyncIterable<S
   readonly result: Promise<CommandResult<N>>;
   /** Stops the stream on both ends. */
   cancel(): void;
+  /**
+   * Sends input into the running stream (a terminal's keystrokes); checked here, `invalid` when it
+   * does not match. Dropped once the stream ended.
+   */
+  send(input: StreamInput<N>): void;
 }
 
 /** A call waiting for its result; parked once its connection dropped before the answer came. */
@@ -121,6 +128,7 @@ export function failedStream<N extends StreamCommandName>(error: LinkError): Lin
     id: "",
     result,
     cancel: () => undefined,
+    send: () => undefined,
     [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(error) }),
   };
 }
@@ -261,6 +269,10 @@ export class AgentConnection {
       id,
       result,
       cancel: () => chunks.cancel(),
+      send: (value) => {
+        const checked = parseStreamInput(name, value);
+        if (!settled) this.outbox.offer({ kind: "input", id, input: checked });
+      },
       [Symbol.asyncIterator]: () => chunks[Symbol.asyncIterator](),
     };
     if (this.closedWith) {

@@ -32,6 +32,8 @@ export const PeerMessageSchema = z.discriminatedUnion("kind", [
     window: z.number().int().min(1),
   }),
   z.object({ kind: z.literal("cancel"), ...base }),
+  /** Input for a stream the holder runs for the requester (a terminal's keystrokes). */
+  z.object({ kind: z.literal("input"), ...base, input: Encoded }),
   z.object({ kind: z.literal("ack"), ...base, seq: z.number().int() }),
   z.object({ kind: z.literal("chunk"), ...base, seq: z.number().int(), chunk: Encoded }),
   /** A job's progress report, from the holder to the requester (as the holder parsed it). */

@@ -22,6 +22,7 @@ import {
   commands,
   LinkError,
   parseCommandInput,
+  parseStreamInput,
   type ResultMessage,
   type StreamChunk,
   type StreamCommandName,
@@ -250,6 +251,14 @@ export class RemoteLink {
     const id = randomUUID();
     const window = options.bufferChunks ?? 8;
     let peer: string | undefined;
+    // Input sent before the holder is known waits for it, in order.
+    const early: unknown[] = [];
+    const flushEarly = () => {
+      if (!peer) return;
+      for (const value of early.splice(0)) {
+        this.tell(peer, { kind: "input", from: this.replicaId, id, input: encode(value) });
+      }
+    };
     let attempts = 0;
     let nextSeq = 0;
     let settled = false;
@@ -288,6 +297,7 @@ export class RemoteLink {
       if (settled) return;
       if (!found) return finish({ ok: false, error: offline(name) });
       peer = found;
+      flushEarly();
       this.bus
         .send(found, {
           kind: "stream",
@@ -343,6 +353,12 @@ export class RemoteLink {
       id,
       result,
       cancel: () => chunks.cancel(),
+      send: (value) => {
+        const checked = parseStreamInput(name, value);
+        if (settled) return;
+        early.push(checked);
+        flushEarly();
+      },
       [Symbol.asyncIterator]: () => chunks[Symbol.asyncIterator](),
     };
   }
@@ -388,6 +404,9 @@ export class RemoteLink {
         break;
       case "ack":
         this.served.ack(message.from, message.id, message.seq);
+        break;
+      case "input":
+        this.served.input(message.from, message.id, decode(message.input));
         break;
       case "chunk": {
         const route = this.outgoing.get(message.id);

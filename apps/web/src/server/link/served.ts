@@ -12,6 +12,7 @@ interface ServedRoute {
   peer: string;
   cancel(): void;
   ack(seq: number): void;
+  input(value: unknown): void;
 }
 
 export interface ServedRoutesOptions {
@@ -40,7 +41,12 @@ export class ServedRoutes {
     if (!connection) return;
     const key = `${message.from}/${message.id}`;
     const controller = new AbortController();
-    this.routes.set(key, { peer: message.from, cancel: () => controller.abort(), ack: () => undefined });
+    this.routes.set(key, {
+      peer: message.from,
+      cancel: () => controller.abort(),
+      ack: () => undefined,
+      input: () => undefined,
+    });
     connection
       .call(message.name as UnaryCommandName, decode(message.input) as never, {
         timeoutMs: message.timeoutMs,
@@ -84,6 +90,13 @@ export class ServedRoutes {
         acked = Math.max(acked, seq);
         wake?.();
       },
+      input: (value) => {
+        try {
+          stream.send(value as never);
+        } catch {
+          // Checked on the requester already: a mismatch here is a version skew, and input is advice.
+        }
+      },
     });
     void (async () => {
       let seq = 0;
@@ -122,6 +135,10 @@ export class ServedRoutes {
 
   ack(from: string, id: string, seq: number): void {
     this.routes.get(`${from}/${id}`)?.ack(seq);
+  }
+
+  input(from: string, id: string, value: unknown): void {
+    this.routes.get(`${from}/${id}`)?.input(value);
   }
 
   /** Stops everything run for `peer` (it died), or for everyone. */

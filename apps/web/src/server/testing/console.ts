@@ -19,6 +19,8 @@ export interface TestConsole {
   client(options?: ConstructorParameters<typeof ApiClient>[1]): ApiClient;
   /** Creates the first admin through the real setup flow and returns their signed-in client. */
   admin(): Promise<ApiClient>;
+  /** Invites a user (as `admin`), accepts the invite, returns their signed-in client and id. */
+  invitedUser(admin: ApiClient, email: string): Promise<{ client: ApiClient; id: string }>;
   stop(): Promise<void>;
 }
 
@@ -74,6 +76,16 @@ export async function startTestConsole(options: TestConsoleOptions = {}): Promis
         password: testPassword,
       });
       return client;
+    },
+    async invitedUser(admin, email) {
+      const invite = await admin.must<{ user: { id: string }; inviteUrl: string }>("mutate", "users.invite", {
+        email,
+        name: email.split("@")[0],
+      });
+      const token = new URL(invite.inviteUrl).searchParams.get("token");
+      const client = new ApiClient(url);
+      await client.must("mutate", "auth.acceptInvite", { token, password: testPassword });
+      return { client, id: invite.user.id };
     },
     async stop() {
       server.closeAllConnections();

@@ -1,5 +1,6 @@
 /** Inputs of the host-scoped container procedures (`hostId` comes from hostProcedure). */
-import { LogCursorSchema } from "@dockfleet/runtime";
+import { TerminalInputSchema } from "@dockfleet/protocol";
+import { LogCursorSchema, TerminalSizeSchema } from "@dockfleet/runtime";
 import { z } from "zod";
 
 export const ListContainersInput = z.object({ all: z.boolean().default(true) });
@@ -20,4 +21,16 @@ export const LogsInput = ContainerInput.extend({
   tail: z.number().int().min(0).max(10_000).default(200),
   /** Resume right after the last line received (e.g. after the browser reconnects). */
   cursor: LogCursorSchema.optional(),
+});
+
+export const TerminalInput = ContainerInput.extend({
+  /** The command to run with a TTY: a shell by default. */
+  cmd: z.array(z.string().min(1).max(4096)).min(1).max(64).default(["sh"]),
+  user: z.string().min(1).max(256).optional(),
+  size: TerminalSizeSchema.optional(),
+});
+
+export const TerminalSendInput = z.object({
+  sessionId: z.uuid(),
+  input: TerminalInputSchema,
 });

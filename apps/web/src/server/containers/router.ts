@@ -1,10 +1,16 @@
-/**
- * Host-scoped container procedures (`containers.*`), each going through the host's agent. They
- * live with the hosts domain until the containers domain has a folder of its own.
- */
-import { hostProcedure, router } from "../../trpc.ts";
-import { followHostLogs } from "../gateway.ts";
-import { ContainerInput, ExecInput, ListContainersInput, LogsInput, StopContainerInput } from "./schema.ts";
+/** Host-scoped container procedures (`containers.*`), each going through the host's agent. */
+
+import { followHostLogs } from "../hosts/gateway.ts";
+import { hostProcedure, router } from "../trpc.ts";
+import {
+  ContainerInput,
+  ExecInput,
+  ListContainersInput,
+  LogsInput,
+  StopContainerInput,
+  TerminalInput,
+  TerminalSendInput,
+} from "./schema.ts";
 import {
   execInContainer,
   listContainers,
@@ -12,6 +18,7 @@ import {
   startContainer,
   stopContainer,
 } from "./service.ts";
+import { openTerminal, sendTerminalInput } from "./terminal.ts";
 
 export const containersRouter = router({
   list: hostProcedure("container:view")
@@ -39,4 +46,14 @@ export const containersRouter = router({
   exec: hostProcedure("container:exec")
     .input(ExecInput)
     .mutation(({ ctx, input }) => execInContainer(ctx.db, ctx.host, input)),
+  /** A terminal: `opened` (with the session id), then the screen, then `exited`. */
+  terminal: hostProcedure("container:exec")
+    .input(TerminalInput)
+    .subscription(({ ctx, input, signal }) =>
+      openTerminal(ctx.db, ctx.host, ctx.actor, input, { ip: ctx.request.ip, signal }),
+    ),
+  terminalInput: hostProcedure("container:exec")
+    .meta({ requires: "container:exec", unaudited: "keystrokes: the terminal's opening is audited" })
+    .input(TerminalSendInput)
+    .mutation(({ ctx, input }) => sendTerminalInput(ctx.actor, ctx.host.id, input.sessionId, input.input)),
 });

@@ -1,6 +1,6 @@
 /** Containers of one host, through its agent. */
-import type { PrismaClient } from "../../../generated/prisma/client.ts";
-import { callHost, type HostTarget } from "../gateway.ts";
+import type { PrismaClient } from "../../generated/prisma/client.ts";
+import { callHost, type HostTarget } from "../hosts/gateway.ts";
 
 export function listContainers(db: PrismaClient, host: HostTarget, input: { all: boolean }) {
   return callHost(db, host, "container.list", { all: input.all });

@@ -1,0 +1,134 @@
+/**
+ * A web terminal through the console's real API (SSE + mutations), the real agent bundle and the
+ * real dockerd: a shell with a TTY that sizes, resizes, runs what is typed and exits with its code.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DockerClient } from "../../../../../packages/runtime/src/client.ts";
+import { removeCreated, runTestContainer } from "../../../../../packages/runtime/src/test-containers.ts";
+import { testClient } from "../../../../../packages/runtime/src/testing.ts";
+import type { ApiClient } from "../testing/api-client.ts";
+import { startTestConsole, type TestConsole } from "../testing/console.ts";
+import { type LinkedAgent, startLinkedAgent } from "../testing/linked-agent.ts";
+import type { TerminalEvent } from "./terminal.ts";
+
+let fleet: TestConsole;
+let admin: ApiClient;
+let agent: LinkedAgent;
+let docker: DockerClient;
+let containerId: string;
+
+beforeAll(async () => {
+  [fleet, docker] = await Promise.all([startTestConsole(), testClient()]);
+  admin = await fleet.admin();
+  agent = await startLinkedAgent(fleet, "terminal-host");
+  containerId = (await runTestContainer(docker, "sleep 600")).id;
+});
+afterAll(async () => {
+  await agent?.stop();
+  await fleet?.stop();
+  if (docker) await removeCreated(docker);
+});
+
+const keys = (text: string) => ({ kind: "stdin" as const, data: Buffer.from(text).toString("base64") });
+
+/** A terminal opened over SSE: its session id, what it printed so far, and how it ended. */
+async function openTerminal(client: ApiClient, size = { rows: 30, cols: 100 }) {
+  const abort = new AbortController();
+  const events = client.subscribe<TerminalEvent>(
+    "containers.terminal",
+    { hostId: agent.hostId, containerId, size },
+    abort.signal,
+  );
+  const first = await events.next();
+  if (first.done || first.value.kind !== "opened")
+    throw new Error(`expected "opened", got ${JSON.stringify(first.value)}`);
+  let screen = "";
+  let exitCode: number | null | undefined;
+  const reading = (async () => {
+    for await (const event of events) {
+      if (event.kind === "output") screen += Buffer.from(event.data, "base64").toString();
+      if (event.kind === "exited") exitCode = event.exitCode;
+    }
+  })().catch(() => undefined);
+  return {
+    sessionId: first.value.sessionId,
+    screen: () => screen,
+    exited: async () => {
+      await reading;
+      return exitCode;
+    },
+    close: () => abort.abort(),
+  };
+}
+
+async function waitFor(read: () => string, pattern: RegExp): Promise<void> {
+  while (!pattern.test(read())) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+describe("a web terminal", () => {
+  it("runs what is typed at the size the browser gave, resizes, and ends with the shell's exit code", async () => {
+    const terminal = await openTerminal(admin);
+    const send = (input: unknown) =>
+      admin.must("mutate", "containers.terminalInput", {
+        hostId: agent.hostId,
+        sessionId: terminal.sessionId,
+        input,
+      });
+    await send(keys("stty size; echo answer=$((6*7))\n"));
+    await waitFor(terminal.screen, /answer=42/);
+    expect(terminal.screen()).toMatch(/^30 100\r?$/m);
+
+    await send({ kind: "resize", rows: 12, cols: 40 });
+    await send(keys("stty size\n"));
+    await waitFor(terminal.screen, /^12 40\r?$/m);
+
+    await send(keys("exit 3\n"));
+    expect(await terminal.exited()).toBe(3);
+  });
+
+  it("takes input only from the user who opened it, and audits the opening, not the keys", async () => {
+    const terminal = await openTerminal(admin);
+    const other = await fleet.invitedUser(admin, "terminal-other@dockfleet.test");
+    await admin.must("mutate", "grants.create", { role: "admin", userId: other.id, hostGroupId: null });
+    const stolen = await other.client.mutate("containers.terminalInput", {
+      hostId: agent.hostId,
+      sessionId: terminal.sessionId,
+      input: keys("echo stolen\n"),
+    });
+    expect(stolen.ok ? "ok" : stolen.error).toMatchObject({ code: "NOT_FOUND" });
+
+    await admin.must("mutate", "containers.terminalInput", {
+      hostId: agent.hostId,
+      sessionId: terminal.sessionId,
+      input: keys("echo secret-password-typed\n"),
+    });
+    await waitFor(terminal.screen, /secret-password-typed\r?\n/);
+    terminal.close();
+
+    const audit = await fleet.db.auditEvent.findMany({ where: { hostId: agent.hostId } });
+    expect(audit.filter((event) => event.action === "containers.terminal")).toHaveLength(2);
+    expect(
+      audit.filter((event) => event.action === "containers.terminalInput").map((event) => event.actorId),
+    ).toEqual([other.id]);
+    const recorded = JSON.stringify(audit.map((event) => event.detail));
+    for (const typed of ["echo stolen\n", "echo secret-password-typed\n"]) {
+      expect(recorded).not.toContain(keys(typed).data);
+    }
+  });
+
+  it("refuses a user without container:exec, and a bad resize", async () => {
+    const viewer = await fleet.invitedUser(admin, "terminal-viewer@dockfleet.test");
+    await admin.must("mutate", "grants.create", { role: "viewer", userId: viewer.id, hostGroupId: null });
+    const denied = viewer.client.subscribe("containers.terminal", { hostId: agent.hostId, containerId });
+    await expect(denied.next()).rejects.toThrow(/^FORBIDDEN: you lack container:exec/);
+
+    const terminal = await openTerminal(admin);
+    const bad = await admin.mutate("containers.terminalInput", {
+      hostId: agent.hostId,
+      sessionId: terminal.sessionId,
+      input: { kind: "resize", rows: 0, cols: 80 },
+    });
+    expect(bad.ok ? "ok" : bad.error).toMatchObject({ code: "BAD_REQUEST" });
+    terminal.close();
+  });
+});
