@@ -22,16 +22,23 @@ test("a host added by hand turns online in the hosts page, and revoking it cuts 
     await page.getByLabel("Host name").fill("e2e-agent-host");
     await page.getByRole("button", { name: "Add host" }).click();
     const command = (await page.getByTestId("install-command").textContent()) ?? "";
-    const env = Object.fromEntries(
-      [...command.matchAll(/(DOCKFLEET_[A-Z_]+)='([^']*)'/g)].map((match) => [match[1], match[2]]),
-    ) as Record<string, string>;
-    expect(env.DOCKFLEET_ENROLL_TOKEN).toMatch(/^dfe_/);
-    expect(command).toMatch(/ node --max-semi-space-size=2 agent\.cjs$/);
+    const [, consoleUrl = "", token = ""] =
+      command.match(
+        /^curl -fsSL '(\S+)\/api\/agent\/install\.sh' \| DOCKFLEET_ENROLL_TOKEN='(dfe_[\w-]+)' sh$/,
+      ) ?? [];
+    expect(consoleUrl).toBe(new URL(page.url()).origin);
+    // The script it fetches is served (the install itself runs on a lab host: manual-install.int.test.ts).
+    const script = await page.request.get(`${consoleUrl}/api/agent/install.sh`);
+    expect(await script.text()).toMatch(/^#!\/bin\/sh\n/);
     const row = page.getByTestId("host-row").filter({ hasText: "e2e-agent-host" });
     await expect(row.getByTestId("host-status")).toHaveText("waiting for agent");
 
-    // Run the install command's settings, as a person on the host would.
-    agent = startAgent(agentBundle, { ...env, DOCKFLEET_STATE_DIR: stateDir });
+    // The agent the script would install, with the settings it would write.
+    agent = startAgent(agentBundle, {
+      DOCKFLEET_CONSOLE_URL: consoleUrl,
+      DOCKFLEET_ENROLL_TOKEN: token,
+      DOCKFLEET_STATE_DIR: stateDir,
+    });
     await expect(row.getByTestId("host-status"), agent.output()).toHaveText("online", agentStart);
     await expect(row).toContainText(/\d+\.\d+\.\d+/); // the Docker version it reported
     await expect(row).toContainText("0.1.0");

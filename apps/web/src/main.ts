@@ -39,8 +39,7 @@ async function start(): Promise<void> {
   const server = createConsoleServer({ config, db, ui: ui.getRequestHandler() });
   await listen(server, config.port, config.host);
   console.log(`Dockfleet console listening on ${config.publicUrl} (bound to ${config.host}:${config.port})`);
-  if (config.localEnrollmentFile)
-    await writeLocalEnrollment(db, config.publicUrl, config.localEnrollmentFile);
+  if (config.localEnrollmentFile) await writeLocalEnrollment(db, config.localEnrollmentFile);
   const setupToken = await issueSetupToken(db);
   if (setupToken) {
     console.log(`First run: create the first admin at ${config.publicUrl}/setup?token=${setupToken}`);

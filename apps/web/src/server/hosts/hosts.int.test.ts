@@ -117,7 +117,7 @@ describe("a host added by hand", () => {
     });
     expect(enrollment.token).toMatch(/^dfe_/);
     expect(enrollment.command).toBe(
-      `DOCKFLEET_CONSOLE_URL='http://localhost:3000' DOCKFLEET_ENROLL_TOKEN='${enrollment.token}' node --max-semi-space-size=2 agent.cjs`,
+      `curl -fsSL '${fleet.url}/api/agent/install.sh' | DOCKFLEET_ENROLL_TOKEN='${enrollment.token}' sh`,
     );
     expect(enrollment.expiresAt.getTime() - Date.now()).toBeLessThanOrEqual(15 * 60_000);
     expect(await host("api-host")).toMatchObject({ id: enrollment.hostId, state: "pending" });

@@ -15,7 +15,7 @@ export function localHostName(): string {
   );
 }
 
-export async function writeLocalEnrollment(db: PrismaClient, publicUrl: string, file: string): Promise<void> {
-  const { token } = await issueEnrollmentToken(db, publicUrl, { name: localHostName(), hostGroupId: null });
+export async function writeLocalEnrollment(db: PrismaClient, file: string): Promise<void> {
+  const { token } = await issueEnrollmentToken(db, { name: localHostName(), hostGroupId: null });
   await writeFile(file, token, { mode: 0o600 });
 }

@@ -29,7 +29,7 @@ export const hostsRouter = router({
     .mutation(({ ctx, input }) => createHost(ctx.db, input)),
   enrollmentToken: fleetProcedure("host:onboard")
     .input(EnrollmentTokenInput)
-    .mutation(({ ctx, input }) => issueEnrollmentToken(ctx.db, ctx.publicUrl, input)),
+    .mutation(({ ctx, input }) => issueEnrollmentToken(ctx.db, input)),
   revoke: fleetProcedure("host:manage")
     .input(HostRef)
     .mutation(({ ctx, input }) => revokeHost(ctx.db, input.hostId)),

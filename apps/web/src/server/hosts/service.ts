@@ -6,7 +6,9 @@ import { DomainError } from "../errors.ts";
 import { mintEnrollmentToken, revokeHostCredentials } from "../link/enrollment.ts";
 import { isOnline } from "../link/status.ts";
 import { hostLink } from "../link/store.ts";
-import { agentNodeFlags } from "../onboarding/layout.ts";
+import { agentDownloadPaths } from "../onboarding/install-script.ts";
+import { shellQuote } from "../onboarding/layout.ts";
+import { onboardingSettings } from "../onboarding/settings.ts";
 
 const listed = {
   id: true,
@@ -89,23 +91,25 @@ export async function assignHostGroup(
   if (count === 0) throw new DomainError("not_found", "no such host");
 }
 
-/** Single-quoted for a POSIX shell (our values never contain a quote, but a URL could). */
-function shellQuote(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
-}
-
-/** The one line a person runs on the host (next to the agent bundle, agent.cjs). */
-export function installCommand(publicUrl: string, token: string): string {
-  return `DOCKFLEET_CONSOLE_URL=${shellQuote(publicUrl)} DOCKFLEET_ENROLL_TOKEN=${shellQuote(token)} node ${agentNodeFlags} agent.cjs`;
+/**
+ * The one line a person runs on the host: it fetches the console's install script and runs it
+ * (onboarding/install-script.ts). The token goes in that shell's environment: not in the URL, which
+ * the console, proxies and their access logs see, and not as an argument, which every user of the
+ * host sees in `ps`. The script uses sudo itself where it needs root, so the same line serves root
+ * and sudoers, and sudo's environment rules never meet the token.
+ */
+export function installCommand(consoleUrl: string, token: string): string {
+  const script = `${consoleUrl.replace(/\/+$/, "")}${agentDownloadPaths.script}`;
+  return `curl -fsSL ${shellQuote(script)} | DOCKFLEET_ENROLL_TOKEN=${shellQuote(token)} sh`;
 }
 
 /**
  * Mints an enrollment token for a host, creating the host (by name, in a group) when it does not
- * exist yet. Returns the token once, with the install command carrying it.
+ * exist yet. Returns the token once, with the install command carrying it (for the console URL
+ * hosts dial).
  */
 export async function issueEnrollmentToken(
   db: PrismaClient,
-  publicUrl: string,
   input: { hostId: string } | { name: string; hostGroupId: string | null },
 ) {
   let host: { id: string; name: string } | null;
@@ -122,7 +126,7 @@ export async function issueEnrollmentToken(
     hostName: host.name,
     token,
     expiresAt,
-    command: installCommand(publicUrl, token),
+    command: installCommand(onboardingSettings(db).consoleUrl, token),
   };
 }
 

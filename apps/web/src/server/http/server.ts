@@ -1,6 +1,6 @@
 /**
- * The console's one HTTP server: health, the tRPC API, the audit CSV, then the Next.js UI; and
- * the agents' WebSocket link at /api/agent.
+ * The console's one HTTP server: health, the tRPC API, the audit CSV, the agent's install script
+ * and downloads, then the Next.js UI; and the agents' WebSocket link at /api/agent.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
@@ -11,6 +11,7 @@ import { serveAuditCsv } from "../audit/csv-route.ts";
 import type { Config } from "../config.ts";
 import { checkHealth } from "../health/service.ts";
 import { attachAgentLink } from "../link/server.ts";
+import { serveAgentDownloads } from "../onboarding/download-route.ts";
 import { appRouter } from "../router.ts";
 import type { Context } from "../trpc.ts";
 import { isSameOrigin } from "./origin.ts";
@@ -66,6 +67,7 @@ export function createConsoleServer({ config, db, ui }: ServerDeps): Server {
         }
         if (url.pathname.startsWith("/api/trpc/")) return trpc(req, res);
         if (url.pathname === "/api/audit.csv") return serveAuditCsv(await createContext(req, res), url, res);
+        if (url.pathname.startsWith("/api/agent/")) return serveAgentDownloads(db, req, url, res);
         return sendError(res, 404, "NOT_FOUND", `no API at ${url.pathname}`);
       }
       await ui(req, res);

@@ -3,13 +3,21 @@
  * (a Node runtime + the bundled agent + its config), start it under systemd or the fallback
  * supervisor, and take all of it away again on failure or removal.
  */
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { DomainError } from "../errors.ts";
-import { agentEnvFile, agentLayout, supervisorScript, systemdUnit } from "./layout.ts";
+import {
+  agentEnvFile,
+  agentFileModes,
+  agentLayout,
+  type InitSystem,
+  serviceCommands,
+  shellQuote,
+  shippedArch,
+  supervisorScript,
+  systemdProbe,
+  systemdUnit,
+} from "./layout.ts";
+import { shippedFile } from "./shipped.ts";
 import type { CommandResult, SshSession } from "./ssh.ts";
-
-export type InitSystem = "systemd" | "fallback";
 
 export interface HostCheck {
   /** "" when the session is root; "sudo -n " when it may become root without a password. */
@@ -30,10 +38,13 @@ export class StepError extends DomainError {
   }
 }
 
-const nodeArch: Record<string, string> = { x64: "x86_64", arm64: "aarch64" };
-
 async function run(ssh: SshSession, command: string): Promise<CommandResult> {
   return ssh.exec(command);
+}
+
+/** One of layout.ts's root commands, through sudo when the session is not root. */
+function asRoot(sudo: string, command: string): string {
+  return `${sudo}sh -c ${shellQuote(command)}`;
 }
 
 function outputOf(result: CommandResult): string {
@@ -54,7 +65,7 @@ async function privilege(ssh: SshSession): Promise<string> {
 }
 
 async function initSystem(ssh: SshSession): Promise<InitSystem> {
-  const systemd = await run(ssh, "test -d /run/systemd/system && command -v systemctl");
+  const systemd = await run(ssh, systemdProbe);
   return systemd.exitCode === 0 ? "systemd" : "fallback";
 }
 
@@ -74,7 +85,7 @@ export async function checkHost(ssh: SshSession): Promise<HostCheck> {
     );
   }
   const arch = (await run(ssh, "uname -m")).stdout.trim();
-  const ours = nodeArch[process.arch] ?? process.arch;
+  const ours = shippedArch();
   if (arch !== ours) {
     throw new StepError(
       `this host is ${arch}, but this console carries an agent runtime for ${ours} only`,
@@ -82,16 +93,6 @@ export async function checkHost(ssh: SshSession): Promise<HostCheck> {
     );
   }
   return { sudo, dockerVersion: docker.stdout.trim(), arch, init: await initSystem(ssh) };
-}
-
-function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash("sha256");
-    createReadStream(file)
-      .on("data", (chunk) => hash.update(chunk))
-      .on("error", reject)
-      .on("end", () => resolve(hash.digest("hex")));
-  });
 }
 
 export interface AgentFiles {
@@ -109,15 +110,12 @@ export interface AgentFiles {
  */
 export async function installAgent(ssh: SshSession, check: HostCheck, files: AgentFiles): Promise<void> {
   const { sudo } = check;
-  const mkdir = await run(
-    ssh,
-    `${sudo}mkdir -p ${agentLayout.dir} ${agentLayout.configDir} ${agentLayout.stateDir} && ${sudo}chmod 0700 ${agentLayout.configDir} ${agentLayout.stateDir}`,
-  );
-  if (mkdir.exitCode !== 0)
+  const prepared = await run(ssh, asRoot(sudo, serviceCommands(check.init).prepare));
+  if (prepared.exitCode !== 0)
     throw new StepError(
       "could not create the agent's directories",
       "check the disk and permissions",
-      outputOf(mkdir),
+      outputOf(prepared),
     );
   const staging = sudo ? (await run(ssh, "mktemp -d")).stdout.trim() : "";
   const place = async (target: string, content: Buffer | { file: string }, mode: number) => {
@@ -133,24 +131,18 @@ export async function installAgent(ssh: SshSession, check: HostCheck, files: Age
   };
 
   const remoteNode = await run(ssh, `${sudo}sha256sum ${agentLayout.node}`);
-  if (!remoteNode.stdout.startsWith(await sha256File(files.nodeBinary))) {
-    await place(agentLayout.node, { file: files.nodeBinary }, 0o755);
+  if (!remoteNode.stdout.startsWith((await shippedFile(files.nodeBinary)).sha256)) {
+    await place(agentLayout.node, { file: files.nodeBinary }, agentFileModes.node);
   }
-  await place(agentLayout.bundle, { file: files.agentBundle }, 0o644);
-  await place(agentLayout.env, Buffer.from(agentEnvFile(files)), 0o600);
-  if (check.init === "systemd") await place(agentLayout.unit, Buffer.from(systemdUnit), 0o644);
-  else await place(agentLayout.supervisor, Buffer.from(supervisorScript), 0o755);
+  await place(agentLayout.bundle, { file: files.agentBundle }, agentFileModes.bundle);
+  await place(agentLayout.env, Buffer.from(agentEnvFile(files)), agentFileModes.env);
+  if (check.init === "systemd") await place(agentLayout.unit, Buffer.from(systemdUnit), agentFileModes.unit);
+  else await place(agentLayout.supervisor, Buffer.from(supervisorScript), agentFileModes.supervisor);
   if (staging) await run(ssh, `rmdir ${staging}`);
 }
 
 export async function startAgent(ssh: SshSession, check: HostCheck): Promise<void> {
-  const { sudo } = check;
-  const command =
-    check.init === "systemd"
-      ? `${sudo}systemctl daemon-reload && ${sudo}systemctl enable --now dockfleet-agent`
-      : // setsid + redirects: the supervisor outlives this SSH session.
-        `${sudo}sh -c 'setsid ${agentLayout.supervisor} </dev/null >>${agentLayout.log} 2>&1 &'`;
-  const result = await run(ssh, command);
+  const result = await run(ssh, asRoot(check.sudo, serviceCommands(check.init).start));
   if (result.exitCode !== 0) {
     throw new StepError(
       "the agent service did not start",
@@ -165,15 +157,13 @@ export async function uninstallAgent(
   ssh: SshSession,
   check: Pick<HostCheck, "sudo" | "init">,
 ): Promise<void> {
-  const { sudo } = check;
-  const stop =
-    check.init === "systemd"
-      ? `${sudo}systemctl disable --now dockfleet-agent 2>/dev/null; true`
-      : `if [ -f ${agentLayout.pidFile} ]; then ${sudo}kill "$(cat ${agentLayout.pidFile})" 2>/dev/null; fi; true`;
-  await run(ssh, stop);
-  await run(
-    ssh,
-    `${sudo}rm -rf ${agentLayout.dir} ${agentLayout.configDir} ${agentLayout.stateDir} ${agentLayout.unit} ${agentLayout.pidFile}`,
-  );
-  if (check.init === "systemd") await run(ssh, `${sudo}systemctl daemon-reload`);
+  await run(ssh, asRoot(check.sudo, serviceCommands(check.init).remove));
+}
+
+/** The agent's last log lines, for a step that failed after it started. */
+export async function agentLogTail(
+  ssh: SshSession,
+  check: Pick<HostCheck, "sudo" | "init">,
+): Promise<string> {
+  return (await run(ssh, asRoot(check.sudo, serviceCommands(check.init).logTail))).stdout;
 }

@@ -9,6 +9,7 @@ import { recordAudit } from "../audit/service.ts";
 import { mintEnrollmentToken } from "../link/enrollment.ts";
 import { isOnline } from "../link/status.ts";
 import {
+  agentLogTail,
   checkHost,
   type HostCheck,
   installAgent,
@@ -52,14 +53,6 @@ async function waitOnline(db: PrismaClient, hostId: string, timeoutMs: number): 
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-}
-
-async function agentLogTail(ssh: SshSession, check: HostCheck): Promise<string> {
-  const command =
-    check.init === "systemd"
-      ? `${check.sudo}journalctl -u dockfleet-agent -n 30 --no-pager`
-      : `${check.sudo}tail -n 30 ${agentLayout.log}`;
-  return (await ssh.exec(command)).stdout;
 }
 
 export async function runOnboardingJob(

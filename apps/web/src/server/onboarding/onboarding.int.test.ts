@@ -22,12 +22,17 @@ interface Job {
   steps: StepState[];
 }
 
+/** Every state of the job its stream (onboarding.follow, as the wizard reads it) shows, to the end. */
+async function follow(jobId: string): Promise<Job[]> {
+  const states: Job[] = [];
+  for await (const job of admin.subscribe<Job>("onboarding.follow", { jobId })) states.push(job);
+  return states;
+}
+
 async function finished(jobId: string): Promise<Job> {
-  for (;;) {
-    const job = await admin.must<Job>("query", "onboarding.job", { jobId });
-    if (job.status !== "running") return job;
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
+  const last = (await follow(jobId)).at(-1);
+  if (!last) throw new Error(`the stream of job ${jobId} showed nothing`);
+  return last;
 }
 
 const keyAuth = () => ({ kind: "key" as const, privateKey });
@@ -83,6 +88,13 @@ describe("onboarding over SSH", () => {
     expect(probe.fingerprint).toBe(root.fingerprint);
   });
 
+  it("streams a job only to those who may onboard hosts", async () => {
+    const anonymous = fleet.client().subscribe("onboarding.follow", { jobId: "any" });
+    await expect(anonymous.next()).rejects.toThrow(/^UNAUTHORIZED: sign in first/);
+    const unknown = admin.subscribe("onboarding.follow", { jobId: "no-such-job" });
+    await expect(unknown.next()).rejects.toThrow(/^NOT_FOUND: no such onboarding job/);
+  });
+
   it("refuses a wrong SSH password with a clear error", async () => {
     const result = await admin.mutate("onboarding.probe", {
       address: host.address,
@@ -129,7 +141,17 @@ describe("onboarding over SSH", () => {
 
   it("onboards the host: every step ok, the agent online with the host's facts", async () => {
     const { jobId, hostId } = await start("dftest-lab-2", root.fingerprint);
-    const job = await finished(jobId);
+    const states = await follow(jobId);
+    const job = states.at(-1) as Job;
+    expect(job.status).toBe("succeeded");
+    // The stream showed the steps while they ran, each moving only forward, and ended with the job.
+    const order = ["pending", "running", "ok"];
+    for (const step of ["upload", "online"]) {
+      const seen = states.map((state) => state.steps.find((s) => s.step === step)?.status ?? "");
+      expect(seen, step).toContain("running");
+      const ranks = seen.map((status) => order.indexOf(status));
+      expect(ranks, step).toEqual([...ranks].sort((a, b) => a - b));
+    }
     expect(job.steps.map((s) => `${s.step}:${s.status}`)).toEqual([
       "connect:ok",
       "check:ok",

@@ -38,7 +38,8 @@ export async function removeHost(
   await revokeHost(db, host.id);
   let result = {
     uninstalled: false,
-    message: "the agent was not installed by Dockfleet: remove it from the host by hand",
+    message:
+      "the console has no SSH access to this host (its agent was installed by hand): remove the agent there",
   };
   if (host.ssh) {
     try {

@@ -1,7 +1,7 @@
-/** SSH onboarding: probe for the host key, start the job, follow its steps. */
+/** SSH onboarding: probe for the host key, start the job, follow its steps as they happen. */
 import { fleetProcedure, router } from "../trpc.ts";
 import { JobRef, ProbeInput, StartOnboardingInput } from "./schema.ts";
-import { onboardingJob, probeHost, startOnboarding } from "./service.ts";
+import { followOnboardingJob, onboardingJob, probeHost, startOnboarding } from "./service.ts";
 
 export const onboardingRouter = router({
   probe: fleetProcedure("host:onboard")
@@ -15,4 +15,7 @@ export const onboardingRouter = router({
   job: fleetProcedure("host:onboard")
     .input(JobRef)
     .query(({ ctx, input }) => onboardingJob(ctx.db, input.jobId)),
+  follow: fleetProcedure("host:onboard")
+    .input(JobRef)
+    .subscription(({ ctx, input, signal }) => followOnboardingJob(ctx.db, input.jobId, signal)),
 });

@@ -6,7 +6,7 @@ import { runOnboardingJob, sshTarget } from "./job.ts";
 import type { StartOnboardingInput } from "./schema.ts";
 import { onboardingSettings } from "./settings.ts";
 import { openSsh } from "./ssh.ts";
-import { initialSteps, type StepState } from "./steps.ts";
+import { initialSteps, nextJobChange, type StepState } from "./steps.ts";
 
 export const sshAuthPurpose = "host-ssh-auth";
 
@@ -53,7 +53,7 @@ export async function startOnboarding(
     return { host, job };
   });
   const ref = { jobId: job.id, hostId: host.id, actor: caller.actor, ip: caller.ip };
-  // The job outlives this request; the browser follows it with onboarding.job.
+  // The job outlives this request; the browser follows it with onboarding.follow.
   void runOnboardingJob(db, settings, ref, input).catch((error: unknown) =>
     console.error(`[onboarding] job ${job.id} crashed:`, error),
   );
@@ -64,4 +64,41 @@ export async function onboardingJob(db: PrismaClient, jobId: string) {
   const job = await db.onboardingJob.findUnique({ where: { id: jobId } });
   if (!job) throw new DomainError("not_found", "no such onboarding job");
   return { ...job, steps: job.steps as unknown as StepState[] };
+}
+
+/**
+ * How often a follower reads the job again without being told of a change: only a job run by
+ * another console replica changes without telling this process.
+ */
+const unannouncedChangeMs = 2_000;
+
+/**
+ * The job now, then again after each change, until it has ended (succeeded or failed) or the
+ * follower leaves. An unknown job is refused before the stream opens, as a typed error.
+ */
+export async function followOnboardingJob(db: PrismaClient, jobId: string, signal?: AbortSignal) {
+  await onboardingJob(db, jobId);
+  return jobStates(db, jobId, signal);
+}
+
+async function* jobStates(db: PrismaClient, jobId: string, signal?: AbortSignal) {
+  const left = signal ?? new AbortController().signal;
+  let last: string | undefined;
+  while (!left.aborted) {
+    // Listening before reading: a change made while the row is read still wakes the next wait.
+    const waiting = new AbortController();
+    const changed = nextJobChange(jobId, unannouncedChangeMs, AbortSignal.any([left, waiting.signal]));
+    try {
+      const job = await onboardingJob(db, jobId);
+      const seen = JSON.stringify([job.status, job.steps]);
+      if (seen !== last) {
+        last = seen;
+        yield job;
+      }
+      if (job.status !== "running") return;
+      await changed;
+    } finally {
+      waiting.abort();
+    }
+  }
 }

@@ -100,6 +100,7 @@ export class ApiClient {
         end = buffer.indexOf("\n\n");
         const type = event.match(/^event: (.*)$/m)?.[1];
         const data = event.match(/^data: (.*)$/m)?.[1];
+        if (type === "return") return; // the procedure's stream ended
         if (data === undefined || type === "connected") continue;
         const parsed = JSON.parse(data);
         if (type === "serialized-error") {

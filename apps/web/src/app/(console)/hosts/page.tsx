@@ -1,5 +1,5 @@
 "use client";
-/** The fleet's hosts: live agent status and facts, adding a host by hand (install command), revoking. */
+/** The fleet's hosts: live agent status and facts, adding a host by hand (one-line install), revoking. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { type FormEvent, useState } from "react";
@@ -80,9 +80,7 @@ function InstallCommand({ enrollment, onDone }: { enrollment: Enrollment; onDone
   return (
     <Notice>
       <p>
-        On <strong>{enrollment.hostName}</strong>, next to the agent bundle (<code>agent.cjs</code>, built
-        into the console at <code>apps/agent/dist/agent.cjs</code>), run as a user that can use the Docker
-        socket:
+        On <strong>{enrollment.hostName}</strong>, as root or as a user who may use sudo, run:
       </p>
       <code
         data-testid="install-command"
@@ -91,6 +89,9 @@ function InstallCommand({ enrollment, onDone }: { enrollment: Enrollment; onDone
         {enrollment.command}
       </code>
       <p className="mt-2 text-xs text-sky-200">
+        It checks the host (CPU architecture, Docker socket), downloads the agent and a Node runtime from this
+        console and verifies their SHA-256, installs them in <code>/opt/dockfleet/agent</code> as a systemd
+        service (or a supervised process where there is no systemd) and waits until the agent has enrolled.
         The token works once and expires at {enrollment.expiresAt.toLocaleTimeString()}; it is not shown
         again. The host turns online below as soon as its agent connects.
       </p>

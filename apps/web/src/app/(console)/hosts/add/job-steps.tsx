@@ -1,21 +1,20 @@
 "use client";
-/** An onboarding job's steps, refreshed until it ends: status, output, and what to do on failure. */
-import { useQuery } from "@tanstack/react-query";
+/** An onboarding job's steps as they happen (streamed until it ends): status, output, what to do on failure. */
+import { useSubscription } from "@trpc/tanstack-react-query";
 import Link from "next/link";
-import { useTRPC } from "../../../../lib/trpc.ts";
+import { useState } from "react";
+import { type RouterOutputs, useTRPC } from "../../../../lib/trpc.ts";
 import { Badge, Card, ErrorMessage, PageHeader } from "../../../_components/ui.tsx";
+
+type Job = RouterOutputs["onboarding"]["job"];
 
 const tones = { pending: "neutral", running: "warn", ok: "good", failed: "bad" } as const;
 
 export function JobSteps({ jobId }: { jobId: string }) {
   const trpc = useTRPC();
-  const job = useQuery(
-    trpc.onboarding.job.queryOptions(
-      { jobId },
-      { refetchInterval: (query) => (query.state.data?.status === "running" ? 500 : false) },
-    ),
-  );
-  const data = job.data;
+  // The last state streamed, kept here: the subscription's own data is cleared when the stream ends.
+  const [data, setData] = useState<Job>();
+  const job = useSubscription(trpc.onboarding.follow.subscriptionOptions({ jobId }, { onData: setData }));
   return (
     <>
       <PageHeader
