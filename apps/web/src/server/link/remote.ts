@@ -22,24 +22,14 @@ import {
   commands,
   LinkError,
   parseCommandInput,
-  parseStreamInput,
   type ResultMessage,
-  type StreamChunk,
   type StreamCommandName,
   type UnaryCommandName,
 } from "@dockfleet/protocol";
 import { PgBus } from "./bus.ts";
-import { Channel } from "./channel.ts";
 import type { AgentConnection, CallOptions, LinkStream, StreamOptions } from "./connection.ts";
-import { failedStream } from "./connection.ts";
-import {
-  decode,
-  type Encoded,
-  encode,
-  type PeerMessage,
-  PeerMessageSchema,
-  type ResultPeerMessage,
-} from "./peer-messages.ts";
+import { decode, encode, type PeerMessage, PeerMessageSchema } from "./peer-messages.ts";
+import { type OutRoute, offline, openRemoteStream } from "./remote-stream.ts";
 import { beat, holderOf, leave, liveAmong, replicaBeatMs, replicaSweepMs, sweep } from "./replicas.ts";
 import { ServedRoutes } from "./served.ts";
 
@@ -47,17 +37,6 @@ class NotHereError extends LinkError {
   constructor(what: string) {
     super("offline", `${what}: the host's agent moved to another console replica`);
   }
-}
-
-interface OutRoute {
-  kind: "call" | "stream";
-  /** Undefined while the holder is being looked up. */
-  peer(): string | undefined;
-  hostId: string;
-  onChunk(seq: number, chunk: Encoded): void;
-  onProgress(progress: Encoded): void;
-  onResult(message: ResultPeerMessage): void;
-  fail(error: LinkError): void;
 }
 
 /** What the remote side needs from the local registry. */
@@ -243,124 +222,18 @@ export class RemoteLink {
     input: CommandInput<N>,
     options: StreamOptions = {},
   ): LinkStream<N> {
-    try {
-      parseCommandInput(name, input);
-    } catch (error) {
-      return failedStream(error as LinkError);
-    }
-    const id = randomUUID();
-    const window = options.bufferChunks ?? 8;
-    let peer: string | undefined;
-    // Input sent before the holder is known waits for it, in order.
-    const early: unknown[] = [];
-    const flushEarly = () => {
-      if (!peer) return;
-      for (const value of early.splice(0)) {
-        this.tell(peer, { kind: "input", from: this.replicaId, id, input: encode(value) });
-      }
-    };
-    let attempts = 0;
-    let nextSeq = 0;
-    let settled = false;
-    // Chunks and the end are handled one after the other, in the order they came.
-    let tail: Promise<void> = Promise.resolve();
-    let settleResult!: (value: CommandResult<N>) => void;
-    let settleError!: (error: LinkError) => void;
-    const result = new Promise<CommandResult<N>>((resolve, reject) => {
-      settleResult = resolve;
-      settleError = reject;
-    });
-    result.catch(() => undefined);
-    const finish = (outcome: { ok: true; value: unknown } | { ok: false; error: LinkError }) => {
-      if (settled) return;
-      settled = true;
-      this.outgoing.delete(id);
-      options.signal?.removeEventListener("abort", onAbort);
-      if (outcome.ok) {
-        chunks.end();
-        settleResult(outcome.value as CommandResult<N>);
-      } else {
-        chunks.fail(outcome.error);
-        settleError(outcome.error);
-      }
-    };
-    const cancel = () => {
-      if (settled) return;
-      if (peer) this.tell(peer, { kind: "cancel", from: this.replicaId, id });
-      finish({ ok: false, error: new LinkError("cancelled", `${name}: stopped by the console`) });
-    };
-    const chunks = new Channel<StreamChunk<N>>(window, cancel);
-    const onAbort = () => chunks.cancel();
-    const open = async () => {
-      attempts += 1;
-      const found = await this.holder(hostId).catch(() => undefined);
-      if (settled) return;
-      if (!found) return finish({ ok: false, error: offline(name) });
-      peer = found;
-      flushEarly();
-      this.bus
-        .send(found, {
-          kind: "stream",
-          from: this.replicaId,
-          id,
-          hostId,
-          name,
-          input: encode(input),
-          window,
-        } satisfies PeerMessage)
-        .catch(() => finish({ ok: false, error: offline(name) }));
-    };
-    this.outgoing.set(id, {
-      kind: "stream",
-      peer: () => peer,
+    return openRemoteStream(
+      {
+        replicaId: this.replicaId,
+        routes: this.outgoing,
+        holder: (id) => this.holder(id),
+        send: (peer, message) => this.bus.send(peer, message),
+      },
       hostId,
-      onChunk: (seq, chunk) => {
-        tail = tail.then(async () => {
-          if (settled) return;
-          if (seq !== nextSeq) {
-            if (peer) this.tell(peer, { kind: "cancel", from: this.replicaId, id });
-            finish({
-              ok: false,
-              error: new LinkError("internal", `${name}: chunk ${nextSeq} never arrived`),
-            });
-            return;
-          }
-          nextSeq += 1;
-          const accepted = await chunks.push(decode(chunk) as StreamChunk<N>);
-          if (accepted && peer) this.tell(peer, { kind: "ack", from: this.replicaId, id, seq });
-        });
-      },
-      onResult: (message) => {
-        tail = tail.then(() => {
-          if (message.ok) return finish({ ok: true, value: decode(message.result) });
-          if (message.notHere && nextSeq === 0 && attempts < 2) return open();
-          finish({ ok: false, error: message.notHere ? offline(name) : LinkError.from(message.error) });
-        });
-      },
-      onProgress: () => undefined,
-      fail: (error) => {
-        if (peer && !settled) this.tell(peer, { kind: "cancel", from: this.replicaId, id });
-        finish({ ok: false, error });
-      },
-    });
-    if (options.signal?.aborted) {
-      finish({ ok: false, error: new LinkError("cancelled", `${name}: cancelled before it was sent`) });
-    } else {
-      options.signal?.addEventListener("abort", onAbort, { once: true });
-      void open();
-    }
-    return {
-      id,
-      result,
-      cancel: () => chunks.cancel(),
-      send: (value) => {
-        const checked = parseStreamInput(name, value);
-        if (settled) return;
-        early.push(checked);
-        flushEarly();
-      },
-      [Symbol.asyncIterator]: () => chunks[Symbol.asyncIterator](),
-    };
+      name,
+      input,
+      options,
+    );
   }
 
   /** Stops: what was routed through us fails, our row goes, the bus closes after what it was sending. */
@@ -485,8 +358,4 @@ export class RemoteLink {
       if (!this.closing) this.options.log(`replica heartbeat failed: ${(error as Error).message}`);
     }
   }
-}
-
-function offline(what: string): LinkError {
-  return new LinkError("offline", `${what}: the host's agent is not connected`);
 }

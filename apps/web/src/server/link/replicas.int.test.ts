@@ -47,6 +47,21 @@ const scripted: Handlers = {
     }
     return { image: input.image, digest: null };
   },
+  // A terminal that echoes what is typed, upper-cased, and reports resizes; "exit" ends it.
+  "container.terminal": async (_ctx, _input, _signal, inbox): Promise<StreamRun<"container.terminal">> => {
+    const encode = (text: string) => ({ data: Buffer.from(text).toString("base64") });
+    async function* screen() {
+      for await (const message of inbox) {
+        if (message.kind === "resize") yield encode(`[${message.rows}x${message.cols}]`);
+        else {
+          const typed = Buffer.from(message.data, "base64").toString();
+          if (typed === "exit") return;
+          yield encode(typed.toUpperCase());
+        }
+      }
+    }
+    return { items: screen(), result: () => ({ exitCode: 0 }) };
+  },
   "container.stop": async (_ctx, _input, signal) => {
     seen.stopSignals.push(signal);
     await new Promise((resolve) => signal.addEventListener("abort", resolve));
@@ -266,6 +281,22 @@ describe("a call on replica B for an agent held by replica A", () => {
     await until(() => hostLink(a.db).remote?.inFlight.served === 0);
     await until(() => hostLink(a.db).connection(host.id)?.inFlight.streams === 0);
     expect(hostLink(b.db).remote?.inFlight.outgoing).toBe(0);
+  });
+
+  it("carries a terminal's keystrokes to the agent, in order, sent before and after the holder was found", async () => {
+    const terminal = hostLink(b.db).stream(host.id, "container.terminal", { containerId: "web" });
+    const keys = (text: string) => ({ kind: "stdin" as const, data: Buffer.from(text).toString("base64") });
+    // Sent at once: the holder is still being looked up, so these wait, in order.
+    for (const text of ["a", "b", "c"]) terminal.send(keys(text));
+    terminal.send({ kind: "resize", rows: 24, cols: 80 });
+    let screen = "";
+    for await (const chunk of terminal) {
+      for (const item of chunk.items) screen += Buffer.from(item.data, "base64").toString();
+      if (screen === "ABC[24x80]") terminal.send(keys("exit"));
+    }
+    expect(screen).toBe("ABC[24x80]");
+    await expect(terminal.result).resolves.toEqual({ exitCode: 0 });
+    expect(() => terminal.send({ kind: "resize", rows: 0, cols: 1 })).toThrow(/rows/);
   });
 
   it("fails a call for a host connected nowhere as offline, on every replica", async () => {
