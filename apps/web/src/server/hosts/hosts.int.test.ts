@@ -88,18 +88,7 @@ function agent(stateDir: string, token?: string): AgentProcess {
   return process;
 }
 
-async function newUser(email: string): Promise<{ client: ApiClient; id: string }> {
-  const invite = await admin.must<{ user: { id: string }; inviteUrl: string }>("mutate", "users.invite", {
-    email,
-    name: email.split("@")[0],
-  });
-  const client = fleet.client();
-  await client.must("mutate", "auth.acceptInvite", {
-    token: new URL(invite.inviteUrl).searchParams.get("token"),
-    password: testPassword,
-  });
-  return { client, id: invite.user.id };
-}
+const newUser = (email: string) => fleet.invitedUser(admin, email);
 
 async function inspect(id: string): Promise<Docker.ContainerInspectInfo> {
   const { stdout } = await run("docker", ["inspect", id]);

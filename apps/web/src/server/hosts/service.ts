@@ -134,13 +134,13 @@ export async function issueEnrollmentToken(
 export async function revokeHost(db: PrismaClient, hostId: string) {
   const host = await db.host.findUnique({ where: { id: hostId }, select: { id: true, name: true } });
   if (!host) throw new DomainError("not_found", "no such host");
-  const revoked = await revokeHostCredentials(db, host.id);
   const link = hostLink(db);
-  const disconnected = link.disconnect(
-    host.id,
-    linkCloseCodes.credentialRefused,
-    "the host's credential was revoked",
-  );
+  // Connected here or on another replica (which then closes it when asked below).
+  const wasReachable = await link.isReachable(host.id).catch(() => false);
+  const revoked = await revokeHostCredentials(db, host.id);
+  const disconnected =
+    link.disconnect(host.id, linkCloseCodes.credentialRefused, "the host's credential was revoked") ||
+    wasReachable;
   await db.host.update({ where: { id: host.id }, data: { agentConnected: false } });
   return { revokedCredentials: revoked, disconnected };
 }

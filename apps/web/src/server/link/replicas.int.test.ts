@@ -11,10 +11,11 @@ import type { Handlers, StreamRun } from "../../../../agent/src/handlers/index.t
 import { handlers as realHandlers } from "../../../../agent/src/handlers/index.ts";
 import { enroll } from "../../../../agent/src/link/enroll.ts";
 import { runSession, type SessionOutcome } from "../../../../agent/src/link/session.ts";
+import { revokeHost } from "../hosts/service.ts";
 import { startTestConsole, type TestConsole } from "../testing/console.ts";
 import { until } from "../testing/until.ts";
 import { notifyLimitBytes } from "./bus.ts";
-import { mintEnrollmentToken, revokeHostCredentials } from "./enrollment.ts";
+import { mintEnrollmentToken } from "./enrollment.ts";
 import { followLogs } from "./resume.ts";
 import { hostLink } from "./store.ts";
 import { caught, noDocker, scriptedFacts } from "./testing.ts";
@@ -314,9 +315,10 @@ describe("agents moving between replicas", () => {
     const host = await enrolledHost("replicas-revoked");
     const agent = agentSession(a, host.credential);
     await until(() => hostLink(a.db).isConnected(host.id));
-    await revokeHostCredentials(b.db, host.id);
-    expect(hostLink(b.db).disconnect(host.id, linkCloseCodes.credentialRefused, "revoked")).toBe(false);
+    // What hosts.revoke does, on B: the connection is on A, and B says it was connected.
+    expect(await revokeHost(b.db, host.id)).toEqual({ revokedCredentials: 1, disconnected: true });
     expect((await agent.outcome).code).toBe(linkCloseCodes.credentialRefused);
+    expect(hostLink(a.db).isConnected(host.id)).toBe(false);
   });
 
   it("a replica that stops fails what went through it; the agent reconnects to another and the follow resumes", async () => {
