@@ -31,11 +31,19 @@ test("Add host over SSH: confirm the fingerprint, watch each step, see the host 
 
   // The fingerprint shown is the host's own, as ssh-keygen prints it on the host.
   await expect(page.getByTestId("fingerprint")).toHaveText(root.fingerprint);
+  // The steps stream to the page (onboarding.follow over server-sent events); nothing polls the job.
+  const polls: string[] = [];
+  page.on("request", (request) => {
+    if (request.url().includes("/api/trpc/onboarding.job")) polls.push(request.url());
+  });
+  const stream = page.waitForRequest((request) => request.url().includes("/api/trpc/onboarding.follow"));
   await page.getByRole("button", { name: /fingerprint matches/ }).click();
+  expect((await stream).headers().accept).toBe("text/event-stream");
 
   for (const step of ["connect", "check", "upload", "start", "online"]) {
     await expect(page.getByTestId(`step-${step}`)).toHaveAttribute("data-status", "ok", { timeout: 90_000 });
   }
+  expect(polls).toEqual([]);
   await page.getByRole("link", { name: "Back to hosts" }).click();
   const row = page.getByTestId("host-row").filter({ hasText: "e2e-ssh-host" });
   await expect(row).toHaveAttribute("data-state", "online");
