@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseCommandInput, parseCommandProgress, parseStreamInput } from "../commands.ts";
-import { LinkError } from "../errors.ts";
-
-function failure(run: () => unknown): LinkError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof LinkError) return error;
-    throw error;
-  }
-  throw new Error("expected a LinkError");
-}
+import { linkFailure as failure } from "../testing.ts";
 
 describe("job progress", () => {
   it("is checked against the job's schema", () => {

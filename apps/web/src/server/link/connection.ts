@@ -26,6 +26,7 @@ import {
   type UnaryCommandName,
 } from "@dockfleet/protocol";
 import { Channel } from "./channel.ts";
+import { type StreamEnds, type StreamOutcome, streamEnds } from "./stream-ends.ts";
 
 export interface CallOptions<N extends CommandName = CommandName> {
   /** Overrides the command's default deadline. */
@@ -109,7 +110,7 @@ interface OpenStream {
   name: StreamCommandName;
   chunks: Channel<StreamChunk<StreamCommandName>>;
   nextSeq: number;
-  settle(result: { ok: true; value: unknown } | { ok: false; error: LinkError }): void;
+  settle(result: StreamOutcome): void;
 }
 
 export interface AgentConnectionInfo {
@@ -237,60 +238,34 @@ export class AgentConnection {
       return failedStream(error as LinkError);
     }
     const id = randomUUID();
-    let settled = false;
-    let settleResult!: (value: CommandResult<N>) => void;
-    let settleError!: (error: LinkError) => void;
-    const result = new Promise<CommandResult<N>>((resolve, reject) => {
-      settleResult = resolve;
-      settleError = reject;
-    });
-    // The iterator surfaces the error; nobody may be awaiting `result`.
-    result.catch(() => undefined);
-    const cancel = () => {
-      if (!this.streams.delete(id)) return;
-      this.outbox.offer({ kind: "cancel", id, reason: "cancelled" });
-      finish({ ok: false, error: new LinkError("cancelled", `${name}: stopped by the console`) });
-    };
-    const chunks = new Channel<StreamChunk<N>>(options.bufferChunks ?? 8, cancel);
-    const finish = (outcome: { ok: true; value: unknown } | { ok: false; error: LinkError }) => {
-      if (settled) return;
-      settled = true;
-      options.signal?.removeEventListener("abort", onAbort);
-      if (outcome.ok) {
-        chunks.end();
-        settleResult(outcome.value as CommandResult<N>);
-      } else {
-        chunks.fail(outcome.error);
-        settleError(outcome.error);
-      }
-    };
-    const onAbort = () => chunks.cancel();
-    const stream: LinkStream<N> = {
-      id,
-      result,
-      cancel: () => chunks.cancel(),
-      send: (value) => {
-        const checked = parseStreamInput(name, value);
-        if (!settled) this.outbox.offer({ kind: "input", id, input: checked });
+    const ends: StreamEnds<N> = streamEnds<N>({
+      window: options.bufferChunks ?? 8,
+      signal: options.signal,
+      onCancel: () => {
+        if (!this.streams.delete(id)) return;
+        this.outbox.offer({ kind: "cancel", id, reason: "cancelled" });
+        ends.finish({ ok: false, error: new LinkError("cancelled", `${name}: stopped by the console`) });
       },
-      [Symbol.asyncIterator]: () => chunks[Symbol.asyncIterator](),
-    };
+    });
+    const stream = ends.stream(id, (value) => {
+      const checked = parseStreamInput(name, value);
+      if (!ends.settled) this.outbox.offer({ kind: "input", id, input: checked });
+    });
     if (this.closedWith) {
-      finish({ ok: false, error: this.closedWith });
+      ends.finish({ ok: false, error: this.closedWith });
       return stream;
     }
     if (options.signal?.aborted) {
-      finish({ ok: false, error: new LinkError("cancelled", `${name}: cancelled before it was sent`) });
+      ends.finish({ ok: false, error: new LinkError("cancelled", `${name}: cancelled before it was sent`) });
       return stream;
     }
-    options.signal?.addEventListener("abort", onAbort, { once: true });
     this.streams.set(id, {
       name,
-      chunks: chunks as unknown as Channel<StreamChunk<StreamCommandName>>,
+      chunks: ends.chunks as unknown as Channel<StreamChunk<StreamCommandName>>,
       nextSeq: 0,
       settle: (outcome) => {
         this.streams.delete(id);
-        finish(outcome);
+        ends.finish(outcome);
       },
     });
     this.outbox.offer({ kind: "command", id, name, input: parsed, deadline: null });

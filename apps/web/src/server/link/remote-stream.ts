@@ -6,16 +6,15 @@
 import { randomUUID } from "node:crypto";
 import {
   type CommandInput,
-  type CommandResult,
   LinkError,
   parseCommandInput,
   parseStreamInput,
   type StreamChunk,
   type StreamCommandName,
 } from "@dockfleet/protocol";
-import { Channel } from "./channel.ts";
 import { failedStream, type LinkStream, type StreamOptions } from "./connection.ts";
 import { decode, type Encoded, encode, type PeerMessage, type ResultPeerMessage } from "./peer-messages.ts";
+import { type StreamEnds, streamEnds } from "./stream-ends.ts";
 
 /** A call or stream this replica asked another for, waiting for its answer. */
 export interface OutRoute {
@@ -68,40 +67,23 @@ export function openRemoteStream<N extends StreamCommandName>(
   };
   let attempts = 0;
   let nextSeq = 0;
-  let settled = false;
   // Chunks and the end are handled one after the other, in the order they came.
   let tail: Promise<void> = Promise.resolve();
-  let settleResult!: (value: CommandResult<N>) => void;
-  let settleError!: (error: LinkError) => void;
-  const result = new Promise<CommandResult<N>>((resolve, reject) => {
-    settleResult = resolve;
-    settleError = reject;
+  const ends: StreamEnds<N> = streamEnds<N>({
+    window,
+    signal: options.signal,
+    onCancel: () => {
+      if (ends.settled) return;
+      if (peer) tell(peer, { kind: "cancel", from: link.replicaId, id });
+      finish({ ok: false, error: new LinkError("cancelled", `${name}: stopped by the console`) });
+    },
+    onFinish: () => link.routes.delete(id),
   });
-  result.catch(() => undefined);
-  const finish = (outcome: { ok: true; value: unknown } | { ok: false; error: LinkError }) => {
-    if (settled) return;
-    settled = true;
-    link.routes.delete(id);
-    options.signal?.removeEventListener("abort", onAbort);
-    if (outcome.ok) {
-      chunks.end();
-      settleResult(outcome.value as CommandResult<N>);
-    } else {
-      chunks.fail(outcome.error);
-      settleError(outcome.error);
-    }
-  };
-  const cancel = () => {
-    if (settled) return;
-    if (peer) tell(peer, { kind: "cancel", from: link.replicaId, id });
-    finish({ ok: false, error: new LinkError("cancelled", `${name}: stopped by the console`) });
-  };
-  const chunks = new Channel<StreamChunk<N>>(window, cancel);
-  const onAbort = () => chunks.cancel();
+  const finish = ends.finish;
   const open = async () => {
     attempts += 1;
     const found = await link.holder(hostId).catch(() => undefined);
-    if (settled) return;
+    if (ends.settled) return;
     if (!found) return finish({ ok: false, error: offline(name) });
     peer = found;
     link
@@ -124,7 +106,7 @@ export function openRemoteStream<N extends StreamCommandName>(
     hostId,
     onChunk: (seq, chunk) => {
       tail = tail.then(async () => {
-        if (settled) return;
+        if (ends.settled) return;
         if (seq !== nextSeq) {
           if (peer) tell(peer, { kind: "cancel", from: link.replicaId, id });
           finish({
@@ -134,7 +116,7 @@ export function openRemoteStream<N extends StreamCommandName>(
           return;
         }
         nextSeq += 1;
-        const accepted = await chunks.push(decode(chunk) as StreamChunk<N>);
+        const accepted = await ends.chunks.push(decode(chunk) as StreamChunk<N>);
         if (accepted && peer) tell(peer, { kind: "ack", from: link.replicaId, id, seq });
       });
     },
@@ -147,26 +129,19 @@ export function openRemoteStream<N extends StreamCommandName>(
     },
     onProgress: () => undefined,
     fail: (error) => {
-      if (peer && !settled) tell(peer, { kind: "cancel", from: link.replicaId, id });
+      if (peer && !ends.settled) tell(peer, { kind: "cancel", from: link.replicaId, id });
       finish({ ok: false, error });
     },
   });
   if (options.signal?.aborted) {
     finish({ ok: false, error: new LinkError("cancelled", `${name}: cancelled before it was sent`) });
   } else {
-    options.signal?.addEventListener("abort", onAbort, { once: true });
     void open();
   }
-  return {
-    id,
-    result,
-    cancel: () => chunks.cancel(),
-    send: (value) => {
-      const checked = parseStreamInput(name, value);
-      if (settled) return;
-      early.push(checked);
-      flushEarly();
-    },
-    [Symbol.asyncIterator]: () => chunks[Symbol.asyncIterator](),
-  };
+  return ends.stream(id, (value) => {
+    const checked = parseStreamInput(name, value);
+    if (ends.settled) return;
+    early.push(checked);
+    flushEarly();
+  });
 }
