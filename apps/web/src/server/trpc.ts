@@ -63,16 +63,44 @@ const trpcCodes: Record<DomainErrorCode, TRPCError["code"]> = {
   unavailable: "SERVICE_UNAVAILABLE",
 };
 
-/** Services throw DomainError (they never import tRPC); here it becomes the matching tRPC error. */
-const domainErrors = t.middleware(async ({ next, path }) => {
-  const result = await next();
-  if (result.ok) return result;
-  const cause = result.error.cause;
-  if (cause instanceof DomainError) {
-    throw new TRPCError({ code: trpcCodes[cause.code], message: cause.message, cause });
+/** A DomainError as the matching tRPC error; anything else unexpected is logged (the browser sees "internal error"). */
+function toTrpcError(error: unknown, path: string): unknown {
+  if (error instanceof TRPCError) {
+    if (error.cause instanceof DomainError) return toTrpcError(error.cause, path);
+    if (error.code === "INTERNAL_SERVER_ERROR") console.error(`[trpc] ${path} failed:`, error.cause);
+    return error;
   }
-  if (result.error.code === "INTERNAL_SERVER_ERROR")
-    console.error(`[trpc] ${path} failed:`, result.error.cause);
+  if (error instanceof DomainError) {
+    return new TRPCError({ code: trpcCodes[error.code], message: error.message, cause: error });
+  }
+  console.error(`[trpc] ${path} failed:`, error);
+  return error;
+}
+
+/** A subscription's stream may fail long after it started: its errors are mapped the same way. */
+async function* streamErrors<T>(items: AsyncIterable<T>, path: string): AsyncGenerator<T> {
+  try {
+    yield* items;
+  } catch (error) {
+    throw toTrpcError(error, path);
+  }
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
+}
+
+/** Services throw DomainError (they never import tRPC); here it becomes the matching tRPC error. */
+const domainErrors = t.middleware(async ({ next, path, type }) => {
+  const result = await next();
+  if (result.ok) {
+    if (type === "subscription" && isAsyncIterable(result.data)) {
+      return { ...result, data: streamErrors(result.data, path) };
+    }
+    return result;
+  }
+  const mapped = toTrpcError(result.error, path);
+  if (mapped !== result.error) throw mapped;
   return result;
 });
 

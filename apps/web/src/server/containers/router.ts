@@ -1,18 +1,20 @@
 /** Host-scoped container procedures (`containers.*`), each going through the host's agent. */
 
-import { followHostLogs } from "../hosts/gateway.ts";
 import { hostProcedure, router } from "../trpc.ts";
 import {
   ContainerInput,
   ExecInput,
   ListContainersInput,
   LogsInput,
+  StatsInput,
   StopContainerInput,
   TerminalInput,
   TerminalSendInput,
 } from "./schema.ts";
 import {
   execInContainer,
+  followContainerLogs,
+  followContainerStats,
   listContainers,
   restartContainer,
   startContainer,
@@ -36,13 +38,17 @@ export const containersRouter = router({
   logs: hostProcedure("container:logs")
     .input(LogsInput)
     .subscription(({ ctx, input, signal }) =>
-      followHostLogs(
+      followContainerLogs(
         ctx.db,
         ctx.host,
         { containerId: input.containerId, tail: input.tail, cursor: input.cursor },
         signal,
       ),
     ),
+  /** Live resource usage: one sweep of the running containers (or those named) per interval. */
+  stats: hostProcedure("container:view")
+    .input(StatsInput)
+    .subscription(({ ctx, input, signal }) => followContainerStats(ctx.db, ctx.host, input, signal)),
   exec: hostProcedure("container:exec")
     .input(ExecInput)
     .mutation(({ ctx, input }) => execInContainer(ctx.db, ctx.host, input)),

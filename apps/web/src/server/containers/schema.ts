@@ -34,3 +34,9 @@ export const TerminalSendInput = z.object({
   sessionId: z.uuid(),
   input: TerminalInputSchema,
 });
+
+export const StatsInput = z.object({
+  /** Only these containers (ids, id prefixes or names); every running one when absent. */
+  containerIds: z.array(z.string().min(1).max(256)).max(500).optional(),
+  intervalMs: z.number().int().min(1_000).max(60_000).default(2_000),
+});

@@ -1,6 +1,9 @@
 /** Containers of one host, through its agent. */
+import type { LogCursor } from "@dockfleet/runtime";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
-import { callHost, type HostTarget } from "../hosts/gateway.ts";
+import { callHost, followThroughHost, type HostTarget } from "../hosts/gateway.ts";
+import { followLogs, followStats } from "../link/resume.ts";
+import { hostLink } from "../link/store.ts";
 
 export function listContainers(db: PrismaClient, host: HostTarget, input: { all: boolean }) {
   return callHost(db, host, "container.list", { all: input.all });
@@ -37,4 +40,24 @@ export function execInContainer(
 ) {
   const { timeoutSeconds, ...command } = input;
   return callHost(db, host, "container.exec", command, { timeoutMs: timeoutSeconds * 1000 });
+}
+
+/** A container's log, the last `tail` lines then new ones, resumed across agent reconnects. */
+export function followContainerLogs(
+  db: PrismaClient,
+  host: HostTarget,
+  input: { containerId: string; tail: number; cursor?: LogCursor },
+  signal?: AbortSignal,
+) {
+  return followThroughHost(host, followLogs(hostLink(db), host.id, input, { signal }));
+}
+
+/** CPU, memory, network and block I/O of the host's running containers (or some), one sweep per interval. */
+export function followContainerStats(
+  db: PrismaClient,
+  host: HostTarget,
+  input: { containerIds?: string[]; intervalMs: number },
+  signal?: AbortSignal,
+) {
+  return followThroughHost(host, followStats(hostLink(db), host.id, input, { signal }));
 }

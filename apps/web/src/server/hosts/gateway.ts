@@ -12,7 +12,6 @@ import {
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { DomainError, type DomainErrorCode } from "../errors.ts";
 import type { CallOptions } from "../link/registry.ts";
-import { followLogs } from "../link/resume.ts";
 import { hostLink } from "../link/store.ts";
 
 export interface HostTarget {
@@ -68,15 +67,10 @@ export async function callHost<N extends UnaryCommandName>(
   }
 }
 
-/** A container's log through the host's agent, resumed across agent reconnects; link failures become domain errors. */
-export async function* followHostLogs(
-  db: PrismaClient,
-  host: HostTarget,
-  input: CommandInput<"logs.follow">,
-  signal?: AbortSignal,
-) {
+/** A live stream through the host's agent (e.g. resumed by link/resume.ts); link failures become domain errors. */
+export async function* followThroughHost<T>(host: HostTarget, items: AsyncIterable<T>): AsyncGenerator<T> {
   try {
-    yield* followLogs(hostLink(db), host.id, input, { signal });
+    yield* items;
   } catch (error) {
     if (isLinkError(error)) throw linkFailure(error, host);
     throw error;

@@ -2,10 +2,16 @@
  * Live streams that survive disconnects: when the agent's connection drops, wait until it is back
  * and ask again from where the last delivered item left off. Logs resume from a cursor (timestamp
  * + lines at it), events from the last event id; the runtime skips what was already delivered, so
- * the consumer sees no gap and no duplicate.
+ * the consumer sees no gap and no duplicate. Stats simply start again (a missed sweep is history).
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { type CommandInput, isLinkError, LinkError, type StreamItem } from "@dockfleet/protocol";
+import {
+  type CommandInput,
+  isLinkError,
+  LinkError,
+  type StreamCommandName,
+  type StreamItem,
+} from "@dockfleet/protocol";
 import { advanceCursor, type LogCursor } from "@dockfleet/runtime";
 import type { LinkRegistry } from "./registry.ts";
 
@@ -36,26 +42,30 @@ export interface ResumeOptions {
   onResume?(from: string): void;
 }
 
-/** Follows a container's log through the host's agent, across reconnects of that agent. */
-export async function* followLogs(
+/** Where a resumable stream stands: the input that asks for the rest, and what the log line says. */
+interface Position<N extends StreamCommandName> {
+  input(): CommandInput<N>;
+  advance(item: StreamItem<N>): void;
+  describe(): string;
+}
+
+async function* resumable<N extends StreamCommandName>(
   link: LinkRegistry,
   hostId: string,
-  input: CommandInput<"logs.follow">,
-  options: ResumeOptions = {},
-): AsyncGenerator<StreamItem<"logs.follow">> {
-  let cursor: LogCursor | undefined = input.cursor;
-  await assertConnected(link, hostId, "logs.follow");
+  name: N,
+  position: Position<N>,
+  options: ResumeOptions,
+): AsyncGenerator<StreamItem<N>> {
+  await assertConnected(link, hostId, name);
   for (let fruitless = 0; ; ) {
     let delivered = false;
-    const stream = link.stream(hostId, "logs.follow", cursor ? { ...input, cursor } : input, {
-      signal: options.signal,
-    });
+    const stream = link.stream(hostId, name, position.input(), { signal: options.signal });
     try {
       for await (const chunk of stream) {
         if (chunk.items.length > 0) delivered = true;
-        for (const line of chunk.items) {
-          cursor = advanceCursor(cursor, line.timestamp);
-          yield line;
+        for (const item of chunk.items) {
+          position.advance(item);
+          yield item;
         }
       }
       return; // ended by itself: the container stopped, or `follow: false`
@@ -66,38 +76,68 @@ export async function* followLogs(
     }
     fruitless = delivered ? 0 : fruitless + 1;
     await untilBack(link, hostId, fruitless, options.signal);
-    options.onResume?.(cursor ? `${cursor.timestamp} (+${cursor.linesAtTimestamp})` : "the start");
+    options.onResume?.(position.describe());
   }
 }
 
+/** Follows a container's log through the host's agent, across reconnects of that agent. */
+export function followLogs(
+  link: LinkRegistry,
+  hostId: string,
+  input: CommandInput<"logs.follow">,
+  options: ResumeOptions = {},
+): AsyncGenerator<StreamItem<"logs.follow">> {
+  let cursor: LogCursor | undefined = input.cursor;
+  return resumable(
+    link,
+    hostId,
+    "logs.follow",
+    {
+      input: () => (cursor ? { ...input, cursor } : input),
+      advance: (line) => {
+        cursor = advanceCursor(cursor, line.timestamp);
+      },
+      describe: () => (cursor ? `${cursor.timestamp} (+${cursor.linesAtTimestamp})` : "the start"),
+    },
+    options,
+  );
+}
+
 /** Follows the host's Engine events across reconnects of its agent, resuming after the last event id. */
-export async function* followEvents(
+export function followEvents(
   link: LinkRegistry,
   hostId: string,
   input: CommandInput<"events.follow">,
   options: ResumeOptions = {},
 ): AsyncGenerator<StreamItem<"events.follow">> {
   let since = input.since;
-  await assertConnected(link, hostId, "events.follow");
-  for (let fruitless = 0; ; ) {
-    let delivered = false;
-    const stream = link.stream(hostId, "events.follow", { ...input, since }, { signal: options.signal });
-    try {
-      for await (const chunk of stream) {
-        if (chunk.items.length > 0) delivered = true;
-        for (const event of chunk.items) {
-          since = event.id;
-          yield event;
-        }
-      }
-      return;
-    } catch (error) {
-      if (!isLinkError(error, "offline") || options.signal?.aborted) throw error;
-    } finally {
-      stream.cancel();
-    }
-    fruitless = delivered ? 0 : fruitless + 1;
-    await untilBack(link, hostId, fruitless, options.signal);
-    options.onResume?.(since ?? "now");
-  }
+  return resumable(
+    link,
+    hostId,
+    "events.follow",
+    {
+      input: () => ({ ...input, since }),
+      advance: (event) => {
+        since = event.id;
+      },
+      describe: () => since ?? "now",
+    },
+    options,
+  );
+}
+
+/** Resource sweeps of a host's containers, across reconnects of its agent. */
+export function followStats(
+  link: LinkRegistry,
+  hostId: string,
+  input: CommandInput<"stats.follow">,
+  options: ResumeOptions = {},
+): AsyncGenerator<StreamItem<"stats.follow">> {
+  return resumable(
+    link,
+    hostId,
+    "stats.follow",
+    { input: () => input, advance: () => undefined, describe: () => "the next sweep" },
+    options,
+  );
 }

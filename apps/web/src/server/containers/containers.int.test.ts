@@ -1,6 +1,7 @@
 /**
- * A web terminal through the console's real API (SSE + mutations), the real agent bundle and the
- * real dockerd: a shell with a TTY that sizes, resizes, runs what is typed and exits with its code.
+ * Containers through the console's real API (SSE + mutations), the real agent bundle and the real
+ * dockerd: live stats, and a web terminal — a shell with a TTY that sizes, resizes, runs what is
+ * typed and exits with its code.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DockerClient } from "../../../../../packages/runtime/src/client.ts";
@@ -64,6 +65,45 @@ async function openTerminal(client: ApiClient, size = { rows: 30, cols: 100 }) {
 async function waitFor(read: () => string, pattern: RegExp): Promise<void> {
   while (!pattern.test(read())) await new Promise((resolve) => setTimeout(resolve, 20));
 }
+
+interface Sweep {
+  at: string;
+  samples: { containerId: string; name: string; memoryUsage: number; cpuPercent: number | null }[];
+}
+
+describe("live stats", () => {
+  it("streams sweeps of the containers asked for, to a viewer", async () => {
+    const other = (await runTestContainer(docker, "sleep 600")).id;
+    const viewer = await fleet.invitedUser(admin, "stats-viewer@dockfleet.test");
+    await admin.must("mutate", "grants.create", { role: "viewer", userId: viewer.id, hostGroupId: null });
+    const abort = new AbortController();
+    const sweeps: Sweep[] = [];
+    for await (const sweep of viewer.client.subscribe<Sweep>(
+      "containers.stats",
+      { hostId: agent.hostId, containerIds: [containerId.slice(0, 12)], intervalMs: 1_000 },
+      abort.signal,
+    )) {
+      sweeps.push(sweep);
+      if (sweeps.length === 2) break;
+    }
+    abort.abort();
+    for (const sweep of sweeps) {
+      expect(sweep.samples.map((sample) => sample.containerId)).toEqual([containerId]);
+      expect(sweep.samples[0]?.memoryUsage).toBeGreaterThan(0);
+    }
+    // The second sweep has a CPU rate: the sampler kept the first one's counters.
+    expect(sweeps[1]?.samples[0]?.cpuPercent).toEqual(expect.any(Number));
+    expect(sweeps.flatMap((sweep) => sweep.samples).some((sample) => sample.containerId === other)).toBe(
+      false,
+    );
+  });
+
+  it("refuses a user without a grant on the host", async () => {
+    const stranger = await fleet.invitedUser(admin, "stats-stranger@dockfleet.test");
+    const denied = stranger.client.subscribe("containers.stats", { hostId: agent.hostId });
+    await expect(denied.next()).rejects.toThrow(/^FORBIDDEN: you lack container:view/);
+  });
+});
 
 describe("a web terminal", () => {
   it("runs what is typed at the size the browser gave, resizes, and ends with the shell's exit code", async () => {
@@ -130,5 +170,21 @@ describe("a web terminal", () => {
     });
     expect(bad.ok ? "ok" : bad.error).toMatchObject({ code: "BAD_REQUEST" });
     terminal.close();
+  });
+
+  // Last: it stops this file's agent.
+  it("ends with the host's unavailability, not an internal error, when the agent goes away", async () => {
+    const terminal = admin.subscribe<TerminalEvent>("containers.terminal", {
+      hostId: agent.hostId,
+      containerId,
+    });
+    expect((await terminal.next()).value).toMatchObject({ kind: "opened" });
+    await agent.process.kill("SIGKILL");
+    const drained = (async () => {
+      for await (const _ of terminal) {
+        // the screen, until the error
+      }
+    })();
+    await expect(drained).rejects.toThrow(/^SERVICE_UNAVAILABLE: host terminal-host/);
   });
 });
