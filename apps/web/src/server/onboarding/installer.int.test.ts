@@ -84,7 +84,15 @@ describe("the installer on a lab host", () => {
     expect(second.split(" ").at(-1)).not.toBe(firstPid);
 
     const supervisorPid = (await ssh.exec(`cat ${agentLayout.pidFile}`)).stdout.trim();
+    // A volume backup the agent made: uninstalling must not take it.
+    const backups = `${agentLayout.stateDir}/backups`;
+    await ssh.exec(`mkdir -p ${backups} && echo archive > ${backups}/data-1.tar.gz`);
     await uninstallAgent(ssh, check);
+    expect((await ssh.exec(agentLeftoversCommand)).stdout.trim()).toBe(agentLayout.stateDir);
+    expect((await ssh.exec(`ls -A ${agentLayout.stateDir}; cat ${backups}/data-1.tar.gz`)).stdout).toBe(
+      "backups\narchive\n",
+    );
+    await ssh.exec(`rm -rf ${agentLayout.stateDir}`);
     const left = await ssh.exec(agentLeftoversCommand);
     expect(left.stdout).toBe("");
     await until(async () =>

@@ -142,8 +142,11 @@ export function serviceCommands(init: InitSystem) {
     /** Exits 0 when the agent has given up (exit 78 and no restart), e.g. over a refused token. */
     stopped:
       init === "systemd" ? "systemctl is-failed --quiet dockfleet-agent" : `test ! -f ${agentLayout.pidFile}`,
-    /** Stops the agent and removes every file an installer wrote. Safe when nothing is there. */
-    remove: `${stop}; rm -rf ${agentLayout.dir} ${agentLayout.configDir} ${agentLayout.stateDir} ${agentLayout.unit} ${agentLayout.pidFile}${init === "systemd" ? "; systemctl daemon-reload" : ""}`,
+    /**
+     * Stops the agent and removes every file an installer wrote, but the volume backups the agent
+     * made (`backups/` stays, and with it the state directory). Safe when nothing is there.
+     */
+    remove: `${stop}; rm -rf ${agentLayout.dir} ${agentLayout.configDir} ${agentLayout.unit} ${agentLayout.pidFile}; if [ -d ${agentLayout.stateDir} ]; then find ${agentLayout.stateDir} -mindepth 1 -maxdepth 1 ! -name backups -exec rm -rf {} +; rmdir ${agentLayout.stateDir} 2>/dev/null; fi${init === "systemd" ? "; systemctl daemon-reload" : ""}; true`,
     logTail:
       init === "systemd" ? "journalctl -u dockfleet-agent -n 30 --no-pager" : `tail -n 30 ${agentLayout.log}`,
   };

@@ -228,7 +228,7 @@ function HostActions({ host, onEnrollment }: { host: Host; onEnrollment(enrollme
           <span className="text-xs text-zinc-300">
             {confirming === "revoke"
               ? `Disconnect ${host.name} now? Its agent cannot reconnect until it is enrolled again.`
-              : `Remove ${host.name} from Dockfleet? Its agent is disconnected and, if it was added over SSH, uninstalled.`}
+              : `Remove ${host.name} from Dockfleet? Its agent is disconnected and, if it was added over SSH, uninstalled (the volume backups it made stay in /var/lib/dockfleet-agent/backups).`}
           </span>
           <Button
             variant="danger"
