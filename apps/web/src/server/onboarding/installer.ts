@@ -160,6 +160,14 @@ export async function uninstallAgent(
   await run(ssh, asRoot(check.sudo, serviceCommands(check.init).remove));
 }
 
+/** True once the agent has given up for good (exit 78: a refused token), so waiting is pointless. */
+export async function agentStopped(
+  ssh: SshSession,
+  check: Pick<HostCheck, "sudo" | "init">,
+): Promise<boolean> {
+  return (await run(ssh, asRoot(check.sudo, serviceCommands(check.init).stopped))).exitCode === 0;
+}
+
 /** The agent's last log lines, for a step that failed after it started. */
 export async function agentLogTail(
   ssh: SshSession,

@@ -4,12 +4,14 @@
  * installed on the host and no half-added host in the inventory.
  */
 import { existsSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { recordAudit } from "../audit/service.ts";
 import { mintEnrollmentToken } from "../link/enrollment.ts";
-import { isOnline } from "../link/status.ts";
+import { hostLink } from "../link/store.ts";
 import {
   agentLogTail,
+  agentStopped,
   checkHost,
   type HostCheck,
   installAgent,
@@ -40,20 +42,48 @@ export function sshTarget(
   return { host: input.address, port: input.port, username: input.username, ...auth };
 }
 
-async function waitOnline(db: PrismaClient, hostId: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const host = await db.host.findUnique({ where: { id: hostId } });
-    if (host?.enrolledAt && isOnline(host)) return;
-    if (Date.now() > deadline) {
-      throw new StepError(
-        `the agent did not connect within ${Math.round(timeoutMs / 1000)} s`,
-        "check that the host can reach the console URL (firewall, DNS, TLS); the agent's log is below",
-      );
+/**
+ * Waits until the agent's link is up (on any replica). An agent that gave up meanwhile (a used or
+ * expired token) ends the wait at once instead of at the timeout; the job shows its log.
+ */
+async function waitOnline(
+  db: PrismaClient,
+  ssh: SshSession,
+  check: HostCheck,
+  hostId: string,
+  timeoutMs: number,
+): Promise<void> {
+  const done = new AbortController();
+  const gaveUp = (async () => {
+    while (!done.signal.aborted) {
+      await sleep(agentCheckMs, undefined, { signal: done.signal });
+      if (await agentStopped(ssh, check)) {
+        throw new StepError(
+          "the agent stopped before it connected",
+          "its log below says why: a token that was used or expired needs a new attempt",
+        );
+      }
     }
-    await new Promise((resolve) => setTimeout(resolve, 500));
+  })();
+  try {
+    await Promise.race([
+      hostLink(db).whenConnected(hostId, AbortSignal.any([done.signal, AbortSignal.timeout(timeoutMs)])),
+      gaveUp,
+    ]);
+  } catch (error) {
+    if (error instanceof StepError) throw error;
+    throw new StepError(
+      `the agent did not connect within ${Math.round(timeoutMs / 1000)} s`,
+      "check that the host can reach the console URL (firewall, DNS, TLS); the agent's log is below",
+    );
+  } finally {
+    done.abort();
+    await gaveUp.catch(() => undefined);
   }
 }
+
+/** How often the online step asks the host whether its agent gave up. */
+const agentCheckMs = 2_000;
 
 export async function runOnboardingJob(
   db: PrismaClient,
@@ -103,7 +133,7 @@ export async function runOnboardingJob(
     });
     await steps.run("online", async () => {
       try {
-        await waitOnline(db, job.hostId, settings.onlineTimeoutMs);
+        await waitOnline(db, session, hostCheck, job.hostId, settings.onlineTimeoutMs);
       } catch (error) {
         if (error instanceof StepError)
           throw new StepError(error.message, error.hint, await agentLogTail(session, hostCheck));
