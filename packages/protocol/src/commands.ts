@@ -13,7 +13,7 @@ import { volumeCommands } from "./commands/volumes.ts";
 import type { StreamCommand, UnaryCommand } from "./define.ts";
 import { LinkError } from "./errors.ts";
 
-export { fileArchiveLimitBytes } from "./commands/containers.ts";
+export { fileArchiveLimitBytes, fileReadLimitBytes } from "./commands/containers.ts";
 
 export const commands = {
   ...hostCommands,

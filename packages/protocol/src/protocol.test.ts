@@ -58,6 +58,7 @@ describe("commands", () => {
 
   it("knows which ones stream", () => {
     expect(commandNames.filter(isStreamCommand).sort()).toEqual([
+      "container.files.read",
       "container.terminal",
       "events.follow",
       "logs.follow",
@@ -139,7 +140,7 @@ describe("resource commands", () => {
         ...["network.list", "network.inspect", "network.create", "network.remove", "network.prune"],
         ...["network.connect", "network.disconnect", "topology.read", "posture.host", "posture.container"],
         ...["container.create", "container.update", "container.rename", "container.top", "container.stats"],
-        ...["container.files.read", "container.files.write"],
+        ...["container.files.read", "container.files.write", "container.wait", "container.commit"],
       ]),
     );
   });
@@ -212,9 +213,37 @@ describe("resource commands", () => {
     expect(parseCommandInput("container.files.write", { ...at, archiveBase64: fits })).toMatchObject({
       noOverwriteDirNonDir: true,
     });
+  });
+
+  it("read files as pieces of at most 256 KiB, ending with the archive's sha256", () => {
+    const piece = (bytes: number) => ({
+      items: [{ data: Buffer.alloc(bytes).toString("base64") }],
+      dropped: 0,
+    });
+    expect(parseStreamChunk("container.files.read", piece(256 * 1024)).items).toHaveLength(1);
+    expect(failure(() => parseStreamChunk("container.files.read", piece(256 * 1024 + 3))).message).toMatch(
+      /^container\.files\.read chunk: items\.0\.data: /,
+    );
+    const ended = { stat: null, bytes: 10240, sha256: "a".repeat(64) };
+    expect(parseCommandResult("container.files.read", ended)).toEqual(ended);
     expect(
-      failure(() => parseCommandResult("container.files.read", { stat: null, archiveBase64: over })).code,
-    ).toBe("invalid");
+      failure(() => parseCommandResult("container.files.read", { ...ended, sha256: "abc" })).message,
+    ).toBe("container.files.read result: sha256: a sha256 in hex (64 characters)");
+  });
+
+  it("commit containers under a valid image name, the commit's lists capped", () => {
+    expect(parseCommandInput("container.commit", { containerId: "web" })).toEqual({
+      containerId: "web",
+      changes: [],
+      pause: true,
+    });
+    expect(refusal("container.commit", { containerId: "web", ref: "Web:1" }).message).toContain(
+      "ref: must be an image reference",
+    );
+    const changes = Array(maxEntries + 1).fill("LABEL a=b");
+    expect(refusal("container.commit", { containerId: "web", changes }).message).toBe(
+      `container.commit input: changes: at most ${maxEntries} entries`,
+    );
   });
 
   it("fill the runtime's defaults", () => {
@@ -260,9 +289,12 @@ describe("resource commands", () => {
       "image.prune",
       "volume.prune",
       "network.prune",
-      "container.files.read",
+      "container.commit",
     ] as const;
     for (const name of slow) expect(deadline(name)).toBeGreaterThanOrEqual(120_000);
+    for (const name of ["container.wait", "image.build"] as const) {
+      expect(deadline(name)).toBeGreaterThanOrEqual(60 * 60 * 1000);
+    }
   });
 });
 

@@ -1,12 +1,9 @@
-/** container.* commands: list, inspect, create, lifecycle, limits, processes and files of this host's containers. */
-import { Readable } from "node:stream";
-import { execOutputLimitBytes, fileArchiveLimitBytes, LinkError } from "@dockfleet/protocol";
+/** container.* commands: list, inspect, create, lifecycle, limits, processes, wait and commit (files: container-files.ts). */
+import { execOutputLimitBytes } from "@dockfleet/protocol";
 import {
-  copyFromContainer,
-  copyToContainer,
+  commitContainer,
   createContainer,
   createStatsSampler,
-  type DockerClient,
   execRun,
   inspectContainer,
   killContainer,
@@ -20,36 +17,9 @@ import {
   topContainer,
   unpauseContainer,
   updateContainer,
+  waitContainer,
 } from "@dockfleet/runtime";
 import type { Handlers } from "./types.ts";
-
-const limitMiB = fileArchiveLimitBytes / 1024 / 1024;
-/** Go's os.ModeDir, the top bit of the Engine's path stat mode. */
-const goModeDir = 2 ** 31;
-const tooLarge = (path: string) =>
-  new LinkError(
-    "invalid",
-    `"${path}" is too large: its tar archive is over ${limitMiB} MiB, the most one copy carries`,
-  );
-
-/** The path's tar archive, read whole: refused as soon as it passes the limit, before it is all in memory. */
-async function readArchive(client: DockerClient, containerId: string, path: string, signal: AbortSignal) {
-  const { stat, archive } = await copyFromContainer(client, containerId, path, signal);
-  // A file's size is known up front; a directory's is not (its contents are), the count below catches it.
-  const directory = stat !== undefined && (stat.mode & goModeDir) !== 0;
-  if (stat && !directory && stat.size > fileArchiveLimitBytes) {
-    archive.destroy();
-    throw tooLarge(path);
-  }
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of archive as AsyncIterable<Buffer>) {
-    bytes += chunk.length;
-    if (bytes > fileArchiveLimitBytes) throw tooLarge(path);
-    chunks.push(chunk);
-  }
-  return { stat: stat ?? null, archiveBase64: Buffer.concat(chunks).toString("base64") };
-}
 
 export const containerHandlers = {
   "container.list": async (ctx, input) => listContainers(await ctx.docker(), input),
@@ -110,14 +80,12 @@ export const containerHandlers = {
   "container.top": async (ctx, input) => topContainer(await ctx.docker(), input.containerId, input.psArgs),
   "container.stats": async (ctx, input, signal) =>
     createStatsSampler(await ctx.docker()).sample(input.containerId, signal),
-  "container.files.read": async (ctx, input, signal) =>
-    readArchive(await ctx.docker(), input.containerId, input.path, signal),
-  "container.files.write": async (ctx, input, signal) => {
-    const archive = Readable.from([Buffer.from(input.archiveBase64, "base64")]);
-    await copyToContainer(await ctx.docker(), input.containerId, input.path, archive, {
-      noOverwriteDirNonDir: input.noOverwriteDirNonDir,
-      signal,
-    });
-    return null;
-  },
+  // The runtime's wait takes no signal: a call ended early (deadline, cancel) answers at once, but
+  // its Engine request stays open until the container stops.
+  "container.wait": async (ctx, input) => ({
+    exitCode: await waitContainer(await ctx.docker(), input.containerId),
+  }),
+  "container.commit": async (ctx, { containerId, ...spec }) => ({
+    imageId: await commitContainer(await ctx.docker(), { container: containerId, ...spec }),
+  }),
 } satisfies Partial<Handlers>;

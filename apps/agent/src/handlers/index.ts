@@ -1,7 +1,9 @@
 /** Every protocol command and the handler that runs it; the type makes a missing one a compile error. */
 import { connect, type DockerClient, type Endpoint } from "@dockfleet/runtime";
+import { containerFileHandlers } from "./container-files.ts";
 import { containerHandlers } from "./containers.ts";
 import { hostHandlers } from "./host.ts";
+import { imageBuildHandlers } from "./image-build.ts";
 import { imageTransferHandlers } from "./image-transfers.ts";
 import { imageHandlers } from "./images.ts";
 import { networkHandlers } from "./networks.ts";
@@ -19,6 +21,7 @@ export const handlers: Handlers = {
   ...hostHandlers,
   ...containerHandlers,
   ...imageHandlers,
+  ...containerFileHandlers,
   ...volumeHandlers,
   ...networkHandlers,
   ...topologyHandlers,
@@ -27,6 +30,7 @@ export const handlers: Handlers = {
   ...terminalHandlers,
   ...imageTransferHandlers,
   ...volumeArchiveHandlers,
+  ...imageBuildHandlers,
 };
 
 /** Connects to the Engine on first use and keeps the client; a failed connect is retried next time. */

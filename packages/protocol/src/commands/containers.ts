@@ -1,9 +1,11 @@
 /** Commands on the containers of one host; each names its container by id or name. */
 import {
+  CommitSpec,
   ContainerDetailsSchema,
   ContainerSpecSchema,
   ContainerSummarySchema,
   ExecResultSchema,
+  ImageRef,
   ListContainersOptionsSchema,
   PathStatSchema,
   ProcessListSchema,
@@ -11,7 +13,7 @@ import {
   UpdateContainerSchema,
 } from "@dockfleet/runtime";
 import { z } from "zod";
-import { unary } from "../define.ts";
+import { stream, unary } from "../define.ts";
 import { bounded, ContainerName } from "./bounds.ts";
 
 /** A container's id (full or short) or name. */
@@ -36,13 +38,19 @@ const ExecInput = ContainerRefSchema.extend({
     .optional(),
 });
 
-/** Largest tar archive a file copy carries either way; more is refused (8 MiB, ~11 MiB as base64). */
+/** Largest tar archive a file copy into a container carries (8 MiB, ~11 MiB as base64). */
 export const fileArchiveLimitBytes = 8 * 1024 * 1024;
+/** Largest tar archive a read from a container streams: it travels in pieces, never whole. */
+export const fileReadLimitBytes = 1024 * 1024 * 1024;
+/** Most bytes one piece of a read carries (before base64). */
+export const fileReadPieceLimitBytes = 256 * 1024;
+
 const ArchiveBase64 = z
   .base64("a base64-encoded tar archive")
-  .refine((text) => decodedBytes(text) <= fileArchiveLimitBytes, "a tar archive of at most 8 MiB");
+  .refine((text) => base64Bytes(text) <= fileArchiveLimitBytes, "a tar archive of at most 8 MiB");
 
-function decodedBytes(base64: string): number {
+/** How many bytes a base64 text decodes to, without decoding it. */
+export function base64Bytes(base64: string): number {
   const padding = base64.endsWith("==") ? 2 : base64.endsWith("=") ? 1 : 0;
   return (base64.length / 4) * 3 - padding;
 }
@@ -144,16 +152,41 @@ export const containerCommands = {
     input: ContainerRefSchema,
     result: StatsSampleSchema,
   }),
-  "container.files.read": unary({
+  "container.wait": unary({
     description:
-      "A path of a container (a directory with its contents) as a tar archive, base64, up to 8 MiB",
+      "Wait until a container stops and answer its exit code (at once for one that is not running); the call's deadline or a cancel ends the wait",
+    input: ContainerRefSchema,
+    result: z.object({ exitCode: z.number().int() }),
+    defaultTimeoutMs: 60 * 60 * 1000,
+  }),
+  "container.commit": unary({
+    description:
+      "Make an image from a container's filesystem (`docker commit`), paused meanwhile unless `pause` is false",
+    input: bounded(
+      ContainerRefSchema.extend(CommitSpec.omit({ container: true }).shape).extend({
+        /** The new image's name; without it the image is untagged. */
+        ref: ImageRef.max(512).optional(),
+      }),
+    ),
+    result: z.object({ imageId: z.string() }),
+    defaultTimeoutMs: 10 * 60 * 1000,
+  }),
+  "container.files.read": stream({
+    description:
+      "A path of a container (a directory with its contents) as a tar archive in pieces, up to 1 GiB; ends with the archive's size and sha256",
     input: ContainerPath,
+    /** One piece of the archive: decode each on its own and join the bytes in order. */
+    item: z.object({
+      data: z.base64("a base64-encoded piece of the archive").max(Math.ceil(fileReadPieceLimitBytes / 3) * 4),
+    }),
+    // Nothing of an archive may be lost: a slow reader pauses the read from the Engine.
+    overflow: "pause",
     result: z.object({
       /** What the Engine says about the path; null when it did not say. */
       stat: PathStatSchema.nullable(),
-      archiveBase64: ArchiveBase64,
+      bytes: z.number().int().min(0),
+      sha256: z.hash("sha256", { error: "a sha256 in hex (64 characters)" }),
     }),
-    defaultTimeoutMs: 120_000,
   }),
   "container.files.write": unary({
     description: "Extract a tar archive (base64, up to 8 MiB) into an existing directory of a container",

@@ -1,9 +1,11 @@
 /**
  * Jobs: long work on a host that reports progress while it runs and outlives disconnects (its
- * result waits on the agent's disk for the next connection). Image transfers, volume backups and
- * restores.
+ * result waits on the agent's disk for the next connection). Image transfers and builds, volume
+ * backups and restores.
  */
 import {
+  BuildOptions,
+  BuildSpec,
   ImageRef,
   RegistryAuth,
   VolumeArchiveOptions,
@@ -12,6 +14,8 @@ import {
 } from "@dockfleet/runtime";
 import { z } from "zod";
 import { job } from "../define.ts";
+import { bounded, maxEntries } from "./bounds.ts";
+import { base64Bytes } from "./containers.ts";
 
 const hour = 60 * 60 * 1000;
 
@@ -87,6 +91,62 @@ export const RestoreProgressSchema = z.object({
 });
 export type RestoreProgress = z.infer<typeof RestoreProgressSchema>;
 
+/** Largest build context one build carries: the Dockerfile and every file, decoded. */
+export const buildContextLimitBytes = 8 * 1024 * 1024;
+/** Lines of build output a progress report carries (the latest), and a build's result. */
+export const buildProgressLogLines = 40;
+export const buildResultLogLines = 200;
+/** Longest line of build output, or instruction, that travels; longer ones are cut. */
+export const buildLogLineLimit = 2000;
+
+const BuildLogLine = z.string().max(buildLogLineLimit);
+const RuntimeBuildFile = BuildSpec.shape.files.unwrap().element;
+
+const BuildFileInput = z.object({
+  /** Where the file goes in the context, relative (what COPY and ADD name). */
+  path: RuntimeBuildFile.shape.path
+    .max(4096)
+    .refine((path) => path !== "Dockerfile", "the Dockerfile goes in `dockerfile`, not among the files"),
+  /** The file's bytes, base64 (the link's messages are JSON). */
+  contentBase64: z.base64("base64-encoded bytes"),
+  mode: RuntimeBuildFile.shape.mode,
+});
+
+/** The runtime's BuildSpec with file contents in base64, the context capped as a whole. */
+const BuildInput = z
+  .object({
+    dockerfile: BuildSpec.shape.dockerfile,
+    files: z.array(BuildFileInput).max(maxEntries).default([]),
+    tag: ImageRef.max(512).optional(),
+    buildArgs: bounded(BuildOptions.shape.buildArgs),
+    labels: bounded(BuildOptions.shape.labels),
+    noCache: BuildOptions.shape.noCache,
+    /** The stage of a multi-stage Dockerfile to stop at. */
+    target: z.string().min(1).max(256).optional(),
+  })
+  .superRefine(({ dockerfile, files }, ctx) => {
+    const message = `the Dockerfile and the files up to here come to more than ${buildContextLimitBytes / 1024 / 1024} MiB, the most one build carries`;
+    let bytes = new TextEncoder().encode(dockerfile).length;
+    if (bytes > buildContextLimitBytes) ctx.addIssue({ code: "custom", path: ["dockerfile"], message });
+    for (const [index, file] of files.entries()) {
+      bytes += base64Bytes(file.contentBase64);
+      if (bytes > buildContextLimitBytes) {
+        ctx.addIssue({ code: "custom", path: ["files", index, "contentBase64"], message });
+        return;
+      }
+    }
+  });
+
+export const BuildProgressSchema = z.object({
+  /** The Dockerfile step running now ("Step 2/3 : RUN make"); null before the first. */
+  step: z
+    .object({ number: z.number().int().min(1), total: z.number().int().min(1), instruction: BuildLogLine })
+    .nullable(),
+  /** The latest lines of the build's output, oldest first. */
+  log: z.array(BuildLogLine).max(buildProgressLogLines),
+});
+export type BuildProgress = z.infer<typeof BuildProgressSchema>;
+
 export const jobCommands = {
   "image.pull": job({
     description: "Pull an image from its registry, reporting every layer's progress",
@@ -100,6 +160,19 @@ export const jobCommands = {
     input: ImageTransferInput,
     progress: ImageTransferProgressSchema,
     result: ImageTransferResult,
+    defaultTimeoutMs: hour,
+  }),
+  "image.build": job({
+    description:
+      "Build an image from a Dockerfile and files (no base image is pulled), reporting the step and the latest output",
+    input: BuildInput,
+    progress: BuildProgressSchema,
+    result: z.object({
+      imageId: z.string(),
+      tag: z.string().nullable(),
+      /** The last lines of the build's output. */
+      log: z.array(BuildLogLine).max(buildResultLogLines),
+    }),
     defaultTimeoutMs: hour,
   }),
   "volume.backup": job({

@@ -4,7 +4,8 @@
  * and carries this file's run label, so the prunes (filtered by that label) reach nothing else.
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -54,6 +55,18 @@ afterAll(async () => {
   if (docker) await removeSuiteResources(docker);
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
+
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+
+/** A path of a container read through the stream: the pieces joined, and how the stream ended. */
+async function readFiles(containerId: string, path: string) {
+  const stream = link.stream(agent.hostId, "container.files.read", { containerId, path });
+  const pieces: Buffer[] = [];
+  for await (const chunk of stream) {
+    for (const item of chunk.items) pieces.push(Buffer.from(item.data, "base64"));
+  }
+  return { archive: Buffer.concat(pieces), result: await stream.result };
+}
 
 /** The first file of a tar archive: its name and its bytes (ustar header: name at 0, octal size at 124). */
 function firstEntry(tar: Buffer): { name: string; content: string } {
@@ -193,28 +206,94 @@ describe("a running container", () => {
     });
     expect(ran.stdout).toBe("hello from dftest-cmd\n");
 
-    const read = await link.call(agent.hostId, "container.files.read", {
-      containerId,
-      path: "/data/hello.txt",
-    });
-    expect(read.stat).toMatchObject({ name: "hello.txt", size: 22 });
-    expect(firstEntry(Buffer.from(read.archiveBase64, "base64"))).toEqual({
-      name: "hello.txt",
-      content: "hello from dftest-cmd\n",
-    });
+    const { archive, result } = await readFiles(containerId, "/data/hello.txt");
+    expect(result.stat).toMatchObject({ name: "hello.txt", size: 22 });
+    expect(result).toMatchObject({ bytes: archive.length, sha256: sha256(archive) });
+    expect(firstEntry(archive)).toEqual({ name: "hello.txt", content: "hello from dftest-cmd\n" });
   });
 
-  it("refuses to read more than 8 MiB, for a file and for a directory", async () => {
+  it("streams a directory in many pieces, byte for byte", async () => {
+    const made = await link.call(agent.hostId, "container.exec", {
+      containerId,
+      cmd: [
+        "sh",
+        "-c",
+        "mkdir /big && dd if=/dev/urandom of=/big/random bs=1M count=3 2>/dev/null && sha256sum /big/random",
+      ],
+    });
+    const { archive, result } = await readFiles(containerId, "/big");
+    expect(result).toMatchObject({ bytes: archive.length, sha256: sha256(archive) });
+    expect(archive.length).toBeGreaterThan(3 * 1024 * 1024);
+    const out = join(scratch, "big-out");
+    await mkdir(out);
+    await writeFile(join(scratch, "big.tar"), archive);
+    await run("tar", ["-x", "-f", join(scratch, "big.tar"), "-C", out]);
+    expect(made.stdout.split(" ")[0]).toBe(sha256(await readFile(join(out, "big", "random"))));
+  });
+
+  it("refuses to read a file of more than 1 GiB before reading any", async () => {
+    // Sparse: the size is what counts, and nothing of it is written.
     await link.call(agent.hostId, "container.exec", {
       containerId,
-      cmd: ["sh", "-c", "mkdir /big && dd if=/dev/zero of=/big/zeros bs=1M count=9 2>/dev/null"],
+      cmd: ["truncate", "-s", "1025M", "/big/sparse"],
     });
-    for (const path of ["/big/zeros", "/big"]) {
-      const error = await caught(link.call(agent.hostId, "container.files.read", { containerId, path }));
+    try {
+      const error = await caught(readFiles(containerId, "/big/sparse"));
       expect(error.code).toBe("invalid");
       expect(error.message).toBe(
-        `"${path}" is too large: its tar archive is over 8 MiB, the most one copy carries`,
+        '"/big/sparse" is too large: its tar archive is over 1 GiB, the most one read carries',
       );
+    } finally {
+      // A commit would write it out whole.
+      await link.call(agent.hostId, "container.exec", { containerId, cmd: ["rm", "/big/sparse"] });
+    }
+  });
+
+  it("waits for a container to stop and answers its exit code", async () => {
+    const exiting = await link.call(agent.hostId, "container.create", {
+      name: testName("cmd-exit"),
+      image: testImage,
+      command: ["sh", "-c", "sleep 1; exit 7"],
+      labels: suiteLabels,
+    });
+    expect(await link.call(agent.hostId, "container.wait", { containerId: exiting.id })).toEqual({
+      exitCode: 7,
+    });
+    expect((await docker.docker.getContainer(exiting.id).inspect()).State).toMatchObject({
+      Running: false,
+      ExitCode: 7,
+    });
+    await link.call(agent.hostId, "container.remove", { containerId: exiting.id });
+  });
+
+  it("ends a wait at the call's deadline and when the caller cancels it", async () => {
+    const late = await caught(
+      link.call(agent.hostId, "container.wait", { containerId }, { timeoutMs: 1000 }),
+    );
+    expect(late.code).toBe("timeout");
+    const caller = new AbortController();
+    const waiting = link.call(agent.hostId, "container.wait", { containerId }, { signal: caller.signal });
+    setTimeout(() => caller.abort(), 500);
+    expect((await caught(waiting)).code).toBe("cancelled");
+    expect((await docker.docker.getContainer(containerId).inspect()).State.Running).toBe(true);
+  });
+
+  it("is committed to a labelled image, which is then removed", async () => {
+    const ref = `${testName("cmd-commit")}:1`;
+    const { imageId } = await link.call(agent.hostId, "container.commit", {
+      containerId,
+      ref,
+      comment: "dftest commit",
+      changes: Object.entries(suiteLabels).map(([key, value]) => `LABEL ${key}=${value}`),
+    });
+    try {
+      const image = await docker.docker.getImage(imageId).inspect();
+      expect(image).toMatchObject({ Comment: "dftest commit", RepoTags: [ref] });
+      expect(image.Config.Labels).toMatchObject(suiteLabels);
+      expect((await docker.docker.getContainer(containerId).inspect()).State.Paused).toBe(false);
+    } finally {
+      const removed = await link.call(agent.hostId, "image.remove", { image: imageId, force: true });
+      expect(removed.deleted).toContain(imageId);
     }
   });
 

@@ -5,7 +5,12 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { BackupProgress, ImageTransferProgress, RestoreProgress } from "@dockfleet/protocol";
+import type {
+  BackupProgress,
+  BuildProgress,
+  ImageTransferProgress,
+  RestoreProgress,
+} from "@dockfleet/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DockerClient } from "../../../../../packages/runtime/src/client.ts";
 import { testRegistry } from "../../../../../packages/runtime/src/registry-testing.ts";
@@ -26,6 +31,8 @@ let agent: LinkedAgent;
 let link: LinkRegistry;
 let docker: DockerClient;
 const image = `${testRegistry()}/${testName("jobs")}:1`;
+/** Images the builds here made, removed by id at the end. */
+const built: string[] = [];
 
 beforeAll(async () => {
   [fleet, docker] = await Promise.all([startTestConsole(), testClient()]);
@@ -37,10 +44,12 @@ afterAll(async () => {
   await fleet?.stop();
   if (docker) {
     await removeSuiteResources(docker);
-    await docker.docker
-      .getImage(image)
-      .remove({ force: true })
-      .catch(() => undefined);
+    for (const ref of [image, ...built]) {
+      await docker.docker
+        .getImage(ref)
+        .remove({ force: true })
+        .catch(() => undefined);
+    }
   }
 });
 
@@ -84,6 +93,71 @@ describe("image transfers", () => {
     );
     expect(error.code).toBe("docker");
     expect(error.dockerCode).toBe("not_found");
+  });
+});
+
+describe("image builds", () => {
+  const base64 = (text: string) => Buffer.from(text).toString("base64");
+
+  it("builds a tagged, labelled image from a Dockerfile and files, reporting steps and output", async () => {
+    const tag = `${testName("jobs-build")}:1`;
+    const reports: BuildProgress[] = [];
+    const result = await link.call(
+      agent.hostId,
+      "image.build",
+      {
+        dockerfile: [
+          `FROM ${testImage}`,
+          "COPY greeting.txt /greeting.txt",
+          // The copied file arrived byte for byte, or this step fails.
+          'RUN test "$(cat /greeting.txt)" = "hello from dftest-jobs" && for i in $(seq 1 300); do echo line-$i; done',
+        ].join("\n"),
+        files: [{ path: "greeting.txt", contentBase64: base64("hello from dftest-jobs") }],
+        tag,
+        labels: suiteLabels,
+        noCache: true,
+      },
+      { onProgress: (p) => reports.push(p) },
+    );
+    built.push(result.imageId);
+    const inspected = await docker.docker.getImage(tag).inspect();
+    expect(inspected.Id).toBe(result.imageId);
+    expect(inspected.Config.Labels).toMatchObject(suiteLabels);
+    expect(result.tag).toBe(tag);
+    // The first report goes out at once: the first step has begun.
+    expect(reports[0]?.step).toMatchObject({ number: 1, instruction: `FROM ${testImage}` });
+    for (const report of reports) expect(report.log.length).toBeLessThanOrEqual(40);
+    // 300 lines of output and more: the result keeps the last 200.
+    expect(result.log).toHaveLength(200);
+    expect(result.log).toContain("line-300");
+    expect(result.log).not.toContain("line-1");
+  });
+
+  it("fails on a RUN step with the Engine's message and what the step printed", async () => {
+    const error = await caught(
+      link.call(agent.hostId, "image.build", {
+        dockerfile: `FROM ${testImage}\nRUN echo about to fail && exit 3`,
+        labels: suiteLabels,
+        noCache: true,
+      }),
+    );
+    expect(error).toMatchObject({ code: "docker", dockerCode: "engine" });
+    expect(error.message).toMatch(/returned a non-zero code: 3/);
+    expect(error.message).toContain("about to fail");
+  });
+
+  it("refuses a context over 8 MiB, naming the file that passes it", async () => {
+    const fourMiB = Buffer.alloc(4 * 1024 * 1024).toString("base64");
+    const error = await caught(
+      link.call(agent.hostId, "image.build", {
+        dockerfile: "FROM scratch\nCOPY . /",
+        files: ["a", "b", "c"].map((path) => ({ path, contentBase64: fourMiB })),
+      }),
+    );
+    expect(error.code).toBe("invalid");
+    expect(error.message).toBe(
+      "image.build input: files.1.contentBase64: the Dockerfile and the files up to here come to more than 8 MiB, the most one build carries",
+    );
   });
 });
 
