@@ -8,7 +8,6 @@ import { Readable } from "node:stream";
 import type Docker from "dockerode";
 import tar from "tar-stream";
 import type { DockerClient } from "./client.ts";
-import { engineStreamCall } from "./dial.ts";
 import { engineCall, isRuntimeError, RuntimeError } from "./errors.ts";
 import { jsonLines, messageError } from "./json-lines.ts";
 
@@ -39,7 +38,7 @@ async function emptyRootTar(): Promise<Readable> {
 async function importHelperImage(client: DockerClient, ref: string): Promise<void> {
   const [repo, tag] = ref.split(":") as [string, string];
   const body = await emptyRootTar();
-  const response = await engineStreamCall(`import helper image ${ref}`, () =>
+  const response = await engineCall(`import helper image ${ref}`, () =>
     client.docker.importImage(body, {
       repo,
       tag,

@@ -20,7 +20,6 @@ import { withUsersStopped } from "./archive-quiesce.ts";
 import { RootEntryTap, rootEntryTar } from "./archive-root.ts";
 import type { DockerClient } from "./client.ts";
 
-import { engineStreamCall } from "./dial.ts";
 import { engineCall, isRuntimeError, RuntimeError, toRuntimeError } from "./errors.ts";
 import { Labels, parseSpec } from "./spec.ts";
 import { clearVolume } from "./volume-clear.ts";
@@ -131,7 +130,7 @@ async function streamOut<T>(
 ): Promise<T> {
   let result: T;
   try {
-    const tar = (await engineStreamCall(`read volume "${identity.name}"`, () =>
+    const tar = (await engineCall(`read volume "${identity.name}"`, () =>
       helper.container.getArchive({ path: `${helperMountPath}/.`, abortSignal: signal }),
     )) as Readable;
     result = await consume(tar).finally(() => tar.destroy());

@@ -1,6 +1,5 @@
 /** A promise around docker-modem's `dial`, for the few Engine endpoints dockerode does not expose fully. */
 import type { DockerClient } from "./client.ts";
-import { engineCall } from "./errors.ts";
 
 export interface DialOptions {
   /** Path with a trailing `?` when `query` is used, the way docker-modem expects it. */
@@ -31,23 +30,4 @@ export function dial<T>(client: DockerClient, options: DialOptions): Promise<T> 
       (error, data) => (error ? reject(error) : resolve(data as T)),
     );
   });
-}
-
-/**
- * docker-modem puts the Engine's message for a failed *streaming* request only in the error's
- * text ("(HTTP code 500) server error - <message> "), while errors.ts reads it from `json` and
- * otherwise falls back to the bare reason. Moving the message into `json` keeps it.
- */
-function withEngineMessage(error: unknown): unknown {
-  const failure = error as { json?: unknown; message?: unknown; statusCode?: number } | undefined;
-  if (!failure || failure.json || typeof failure.message !== "string" || failure.statusCode === undefined)
-    return error;
-  const cause = /^\(HTTP code \d+\) [^-]* - ([\s\S]*?)\s*$/.exec(failure.message)?.[1];
-  if (cause) failure.json = { message: cause };
-  return error;
-}
-
-/** engineCall for dockerode's streaming endpoints (archive, pull, push, build, import, load, save). */
-export async function engineStreamCall<T>(what: string, call: () => Promise<T>): Promise<T> {
-  return engineCall(what, () => call().catch((error: unknown) => Promise.reject(withEngineMessage(error))));
 }

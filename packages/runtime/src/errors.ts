@@ -64,14 +64,25 @@ const byNodeCode: Record<string, RuntimeErrorCode> = {
   ESOCKETTIMEDOUT: "timeout",
 };
 
-/** The message the Engine put in its JSON body, if any. */
+/** The message the Engine put in its body, if any. */
 function engineMessage(failure: EngineFailure): string | undefined {
   const body = failure.json;
   if (body && typeof body === "object" && "message" in body && typeof body.message === "string") {
     return body.message;
   }
   if (typeof body === "string" && body.trim()) return body.trim();
-  return undefined;
+  return streamedMessage(failure);
+}
+
+/**
+ * On a failed *streaming* request docker-modem reads the body into its error text only — "(HTTP
+ * code 404) no such container - <the Engine's message> " — and leaves `json` null.
+ */
+function streamedMessage(failure: EngineFailure): string | undefined {
+  if (failure.statusCode === undefined || typeof failure.message !== "string") return undefined;
+  const prefix = `(HTTP code ${failure.statusCode}) ${failure.reason ?? "unexpected"} - `;
+  if (!failure.message.startsWith(prefix)) return undefined;
+  return failure.message.slice(prefix.length).trim() || undefined;
 }
 
 /**

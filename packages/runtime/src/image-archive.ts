@@ -2,8 +2,8 @@
 import type { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { DockerClient } from "./client.ts";
-import { dial, engineStreamCall } from "./dial.ts";
-import { RuntimeError, toRuntimeError } from "./errors.ts";
+import { dial } from "./dial.ts";
+import { engineCall, RuntimeError, toRuntimeError } from "./errors.ts";
 import { jsonLines, messageError } from "./json-lines.ts";
 
 /** Streams one or more images (with their names and layers) as a tar into `sink`. */
@@ -15,7 +15,7 @@ export async function saveImages(
 ): Promise<void> {
   if (refs.length === 0) throw new RuntimeError("invalid_spec", "save images: name at least one image");
   const what = `save images ${refs.map((r) => `"${r}"`).join(", ")}`;
-  const tar = await engineStreamCall(what, () =>
+  const tar = await engineCall(what, () =>
     dial<Readable>(client, {
       path: "/images/get?",
       method: "GET",
@@ -41,7 +41,7 @@ export async function loadImages(
     file: Readable,
     opts: object,
   ) => Promise<Readable>;
-  const response = await engineStreamCall("load images", () =>
+  const response = await engineCall("load images", () =>
     load(source, { quiet: true, abortSignal: options.signal }),
   );
 

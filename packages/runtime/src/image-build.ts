@@ -6,8 +6,7 @@ import { Readable } from "node:stream";
 import tar from "tar-stream";
 import { z } from "zod";
 import type { DockerClient } from "./client.ts";
-import { engineStreamCall } from "./dial.ts";
-import { RuntimeError, type RuntimeErrorCode } from "./errors.ts";
+import { engineCall, RuntimeError, type RuntimeErrorCode } from "./errors.ts";
 import { ImageRef } from "./image-ref.ts";
 import { jsonLines, messageError } from "./json-lines.ts";
 import { Labels, parseSpec } from "./spec.ts";
@@ -135,7 +134,7 @@ async function* build(
     file: Readable,
     opts: object,
   ) => Promise<Readable>;
-  const stream = (await engineStreamCall(what, () =>
+  const stream = (await engineCall(what, () =>
     buildCall(context, {
       t: options.tag,
       dockerfile: dockerfilePath,

@@ -5,8 +5,7 @@
 import type { Readable } from "node:stream";
 import { z } from "zod";
 import type { DockerClient } from "./client.ts";
-import { engineStreamCall } from "./dial.ts";
-import { RuntimeError, type RuntimeErrorCode } from "./errors.ts";
+import { engineCall, RuntimeError, type RuntimeErrorCode } from "./errors.ts";
 import { type ImageProgress, toImageProgress } from "./image-progress.ts";
 import { ImageRef, splitRef } from "./image-ref.ts";
 import { jsonLines, messageError } from "./json-lines.ts";
@@ -55,7 +54,7 @@ async function* progressOf(stream: Readable, what: string): AsyncGenerator<Image
 /** The Engine's own errors before streaming (404, 500) also come as text; type them the same way. */
 async function opened(what: string, call: () => Promise<unknown>): Promise<Readable> {
   try {
-    return (await engineStreamCall(what, call)) as Readable;
+    return (await engineCall(what, call)) as Readable;
   } catch (error) {
     if (error instanceof RuntimeError && error.code === "engine")
       throw new RuntimeError(codeOf(error.message), error.message, error.statusCode);

@@ -6,7 +6,6 @@ import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { helperMountPath, withHelper } from "./archive-helper.ts";
 import type { DockerClient } from "./client.ts";
-import { engineStreamCall } from "./dial.ts";
 import { engineCall, isRuntimeError, RuntimeError } from "./errors.ts";
 import { inspectVolume } from "./volumes.ts";
 
@@ -18,7 +17,7 @@ interface PathStat {
 /** The Engine's view of the volume root: mode bits and mtime with nanoseconds. */
 async function engineRootStat(client: DockerClient, volume: string): Promise<PathStat> {
   return withHelper(client, volume, { readOnly: true }, async (helper) => {
-    const res = (await engineStreamCall(`stat volume "${volume}"`, () =>
+    const res = (await engineCall(`stat volume "${volume}"`, () =>
       helper.container.infoArchive({ path: `${helperMountPath}/.` }),
     )) as { headers: Record<string, string | undefined>; resume(): void };
     res.resume();
