@@ -9,6 +9,7 @@ import { postureCommands } from "./commands/posture.ts";
 import { streamCommands } from "./commands/streams.ts";
 import { terminalCommands } from "./commands/terminal.ts";
 import { topologyCommands } from "./commands/topology.ts";
+import { transferCommands } from "./commands/transfers.ts";
 import { volumeCommands } from "./commands/volumes.ts";
 import type { StreamCommand, UnaryCommand } from "./define.ts";
 import { LinkError } from "./errors.ts";
@@ -26,6 +27,7 @@ export const commands = {
   ...streamCommands,
   ...terminalCommands,
   ...jobCommands,
+  ...transferCommands,
 };
 
 type Commands = typeof commands;

@@ -11,6 +11,7 @@ import { postureHandlers } from "./posture.ts";
 import { streamHandlers } from "./streams.ts";
 import { terminalHandlers } from "./terminal.ts";
 import { topologyHandlers } from "./topology.ts";
+import { transferHandlers } from "./transfers.ts";
 import type { HandlerContext, Handlers } from "./types.ts";
 import { volumeArchiveHandlers } from "./volume-archives.ts";
 import { volumeHandlers } from "./volumes.ts";
@@ -30,6 +31,7 @@ export const handlers: Handlers = {
   ...terminalHandlers,
   ...imageTransferHandlers,
   ...volumeArchiveHandlers,
+  ...transferHandlers,
   ...imageBuildHandlers,
 };
 

@@ -1,0 +1,158 @@
+/**
+ * image.save, container.export, image.load: whole archives between the Engine and the link, piece
+ * by piece at the pace of whoever is slower, so the agent's memory does not grow with their size.
+ */
+import { createHash } from "node:crypto";
+import { PassThrough, Readable } from "node:stream";
+import { LinkError, type StreamInput } from "@dockfleet/protocol";
+import { exportContainer, isRuntimeError, loadImages, saveImages } from "@dockfleet/runtime";
+import type { Handlers } from "./types.ts";
+
+/**
+ * Bytes per piece sent out. The executor bounds a stream's buffer by items (1000 waiting, up to 500
+ * in one chunk), not by bytes: 16 KiB pieces keep a chunk near 11 MB as base64, under the link's
+ * 16 MiB message limit that 500 pieces of the protocol's most (256 KiB) would pass 10 times.
+ */
+export const outgoingPieceBytes = 16 * 1024;
+
+/**
+ * Bytes of an upload kept from the Engine until its sha256 checked out. A tar archive ends with
+ * zero blocks inside its last record (10 KiB with GNU tar's default blocking): held back, the
+ * Engine never sees an end and cannot take a damaged archive for a whole one and load part of it.
+ */
+export const heldBackBytes = 10 * 1024;
+
+type ArchivePiece = { data: string };
+
+/**
+ * The archive in base64 pieces as it is read, counted and hashed on the way; `finished` (awaited
+ * after the last byte) surfaces a failure of the Engine call that feeds it. `summary` is complete
+ * once the pieces ended.
+ */
+function archivePieces(archive: Readable, finished: () => Promise<unknown> = async () => undefined) {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  let sha256 = "";
+  async function* pieces(): AsyncGenerator<ArchivePiece> {
+    try {
+      for await (const chunk of archive as AsyncIterable<Buffer>) {
+        bytes += chunk.length;
+        hash.update(chunk);
+        for (let at = 0; at < chunk.length; at += outgoingPieceBytes) {
+          yield { data: chunk.subarray(at, at + outgoingPieceBytes).toString("base64") };
+        }
+      }
+      await finished();
+      sha256 = hash.digest("hex");
+    } finally {
+      archive.destroy();
+    }
+  }
+  return { items: pieces(), result: () => ({ bytes, sha256 }) };
+}
+
+/** A count that only grows, with a wait for its next change. */
+class Received {
+  bytes = 0;
+  private waiting: (() => void)[] = [];
+
+  add(bytes: number): void {
+    this.bytes += bytes;
+    for (const wake of this.waiting.splice(0)) wake();
+  }
+
+  changed(): Promise<void> {
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+}
+
+/**
+ * The console's pieces as the bytes of a tar stream for the Engine, taken from the inbox only as
+ * fast as the Engine reads. The last `heldBackBytes` go out only once `end` brought the sha256 of
+ * exactly what came; otherwise the stream fails and the Engine, its upload cut short, loads nothing.
+ */
+function verifiedUpload(inbox: AsyncIterable<StreamInput<"image.load">>, received: Received): Readable {
+  const hash = createHash("sha256");
+  async function* bytes(): AsyncGenerator<Buffer> {
+    let held = Buffer.alloc(0);
+    for await (const message of inbox) {
+      if (message.kind === "end") {
+        const sha256 = hash.digest("hex");
+        if (sha256 !== message.sha256) {
+          throw new LinkError(
+            "invalid",
+            `image.load: the archive that arrived (${received.bytes} bytes, sha256 ${sha256}) is not the one sent (sha256 ${message.sha256}); nothing was loaded`,
+          );
+        }
+        if (held.length > 0) yield held;
+        return;
+      }
+      const piece = Buffer.from(message.data, "base64");
+      hash.update(piece);
+      received.add(piece.length);
+      held = Buffer.concat([held, piece]);
+      if (held.length > heldBackBytes) {
+        yield held.subarray(0, held.length - heldBackBytes);
+        held = Buffer.from(held.subarray(held.length - heldBackBytes));
+      }
+    }
+    throw new LinkError("cancelled", "image.load: the upload stopped before its end; nothing was loaded");
+  }
+  return Readable.from(bytes(), { objectMode: false });
+}
+
+/** A load the Engine refused names the likely cause: an archive that is not a whole `docker save`. */
+function refusedArchive(error: unknown): unknown {
+  if (!isRuntimeError(error, "invalid_spec")) return error;
+  return new LinkError(
+    "docker",
+    `image.load: the Engine refused the archive (not a whole \`docker save\` archive?): ${error.message}`,
+    "invalid_spec",
+  );
+}
+
+export const transferHandlers = {
+  "image.save": async (ctx, input, signal) => {
+    const tar = new PassThrough();
+    const saving = saveImages(await ctx.docker(), input.images, tar, { signal });
+    // A missing image fails before any byte: the pieces end with that error.
+    saving.catch((error: unknown) => tar.destroy(error as Error));
+    return archivePieces(tar, () => saving);
+  },
+  "container.export": async (ctx, input, signal) =>
+    archivePieces(await exportContainer(await ctx.docker(), input.containerId, signal)),
+  "image.load": async (ctx, _input, signal, inbox) => {
+    const received = new Received();
+    const source = verifiedUpload(inbox, received);
+    let failure: unknown;
+    source.on("error", (error) => {
+      failure = error;
+    });
+    const loading = loadImages(await ctx.docker(), source, { signal }).catch((error: unknown) => {
+      throw failure ?? refusedArchive(error);
+    });
+    loading.catch(() => undefined); // surfaced by the credits below
+    let images: string[] = [];
+    /** The credits: the latest count whenever it changed, until the Engine answered. */
+    async function* credits() {
+      const loaded = loading.then((names) => {
+        images = names;
+        return true;
+      });
+      let reported = -1;
+      try {
+        for (;;) {
+          if (received.bytes !== reported) {
+            reported = received.bytes;
+            yield { received: reported };
+            continue;
+          }
+          if (await Promise.race([loaded, received.changed().then(() => false)])) return;
+        }
+      } finally {
+        source.destroy();
+      }
+    }
+    return { items: credits(), result: () => ({ images }) };
+  },
+} satisfies Partial<Handlers>;
