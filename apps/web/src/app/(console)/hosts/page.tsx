@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { type FormEvent, useState } from "react";
 import { type RouterOutputs, useTRPC } from "../../../lib/trpc.ts";
+import { ago, bytes } from "../../_components/format.ts";
 import { Can, useCan } from "../../_components/me.tsx";
 import {
   Badge,
@@ -23,23 +24,6 @@ type Enrollment = RouterOutputs["hosts"]["enrollmentToken"];
 
 /** The list refreshes this often, so status and "last seen" follow the agents. */
 const refreshMs = 2_500;
-
-function ago(date: Date | null, now: number): string {
-  if (!date) return "never";
-  const seconds = Math.max(0, Math.round((now - date.getTime()) / 1000));
-  if (seconds < 60) return `${seconds} s ago`;
-  const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return `${minutes} min ago`;
-  const hours = Math.round(minutes / 60);
-  if (hours < 48) return `${hours} h ago`;
-  return date.toLocaleDateString();
-}
-
-function bytes(value: bigint | null): string {
-  if (value === null) return "—";
-  const gib = Number(value) / 1024 ** 3;
-  return gib >= 1 ? `${gib.toFixed(1)} GiB` : `${(Number(value) / 1024 ** 2).toFixed(0)} MiB`;
-}
 
 function NewHostGroup() {
   const trpc = useTRPC();
@@ -308,7 +292,11 @@ export default function HostsPage() {
         >
           {hosts.data?.map((host) => (
             <tr key={host.id} data-testid="host-row" data-state={host.state}>
-              <td className="px-4 py-2 font-medium">{host.name}</td>
+              <td className="px-4 py-2 font-medium">
+                <Link href={`/hosts/${host.id}`} className="text-sky-300 hover:underline">
+                  {host.name}
+                </Link>
+              </td>
               <td className="px-4 py-2" data-testid="host-status">
                 <Status host={host} now={now} />
               </td>

@@ -1,0 +1,118 @@
+"use client";
+/**
+ * A shell in a running container (`docker exec -it`), drawn by xterm.js. xterm touches the DOM when
+ * it loads, so it is imported here on the client only, when a terminal is opened.
+ */
+import "@xterm/xterm/css/xterm.css";
+import { skipToken } from "@tanstack/react-query";
+import { useSubscription } from "@trpc/tanstack-react-query";
+import type { Terminal } from "@xterm/xterm";
+import { type RefObject, useEffect, useRef, useState } from "react";
+import { useTRPC, useTRPCClient } from "../../../../lib/trpc.ts";
+import { ErrorMessage } from "../../../_components/ui.tsx";
+import { createTerminalInput, fromBase64 } from "./terminal-input.ts";
+
+interface Size {
+  rows: number;
+  cols: number;
+}
+
+/** An xterm filling `element`, refitted when the element's size changes; null until it has loaded. */
+function useXterm(element: RefObject<HTMLDivElement | null>) {
+  const [terminal, setTerminal] = useState<{ term: Terminal; openedAt: Size }>();
+  useEffect(() => {
+    let disposed = false;
+    let dispose = () => {};
+    void Promise.all([import("@xterm/xterm"), import("@xterm/addon-fit")]).then(
+      ([{ Terminal }, { FitAddon }]) => {
+        const parent = element.current;
+        if (disposed || !parent) return;
+        const term = new Terminal({
+          cursorBlink: true,
+          fontSize: 13,
+          fontFamily: 'ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace',
+          theme: { background: "#09090b" },
+        });
+        const fit = new FitAddon();
+        term.loadAddon(fit);
+        term.open(parent);
+        fit.fit();
+        const observer = new ResizeObserver(() => fit.fit());
+        observer.observe(parent);
+        dispose = () => {
+          observer.disconnect();
+          term.dispose();
+        };
+        setTerminal({ term, openedAt: { rows: term.rows, cols: term.cols } });
+      },
+    );
+    return () => {
+      disposed = true;
+      dispose();
+    };
+  }, [element]);
+  return terminal;
+}
+
+export function TerminalPanel({ hostId, containerId }: { hostId: string; containerId: string }) {
+  const trpc = useTRPC();
+  const client = useTRPCClient();
+  const screen = useRef<HTMLDivElement>(null);
+  const terminal = useXterm(screen);
+  const [sessionId, setSessionId] = useState<string>();
+  const [exitCode, setExitCode] = useState<number | null>();
+  const [inputError, setInputError] = useState<{ message: string }>();
+
+  // Opened with the size the screen had then (a later size would be a new input, so a new shell).
+  const session = useSubscription(
+    trpc.containers.terminal.subscriptionOptions(
+      terminal ? { hostId, containerId, size: terminal.openedAt } : skipToken,
+      {
+        onData(event) {
+          if (event.kind === "opened") setSessionId(event.sessionId);
+          else if (event.kind === "output") terminal?.term.write(fromBase64(event.data));
+          else {
+            setSessionId(undefined);
+            setExitCode(event.exitCode);
+          }
+        },
+      },
+    ),
+  );
+
+  useEffect(() => {
+    const term = terminal?.term;
+    if (!term || !sessionId) return;
+    const input = createTerminalInput(
+      (item) => client.containers.terminalInput.mutate({ hostId, sessionId, input: item }),
+      { onError: (error) => setInputError(error instanceof Error ? error : { message: String(error) }) },
+    );
+    const keys = term.onData((text) => input.type(text));
+    const resizes = term.onResize(({ rows, cols }) => input.resize(rows, cols));
+    // The screen may have been refitted between the opening request and the session's start.
+    if (term.rows !== terminal.openedAt.rows || term.cols !== terminal.openedAt.cols) {
+      input.resize(term.rows, term.cols);
+    }
+    term.focus();
+    return () => {
+      keys.dispose();
+      resizes.dispose();
+      input.close();
+    };
+  }, [client, hostId, sessionId, terminal]);
+
+  const exited = exitCode !== undefined;
+  return (
+    <div className="space-y-2">
+      <ErrorMessage error={session.error ?? inputError} />
+      <div ref={screen} data-testid="terminal" className="h-96 rounded bg-zinc-950 p-2" />
+      <p className="text-xs text-zinc-500" data-testid="terminal-status">
+        {exited
+          ? `The shell exited with code ${exitCode ?? "unknown"}.`
+          : sessionId
+            ? "Connected. What you type goes to the container's shell."
+            : "Opening a shell…"}
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,24 @@
+"use client";
+/** The host's live stats sweeps while someone looks at the page: the agent samples only while followed. */
+import { useSubscription } from "@trpc/tanstack-react-query";
+import { useState } from "react";
+import { useTRPC } from "../../../../lib/trpc.ts";
+import { usePageVisible } from "../../../_components/use-page-visible.ts";
+import { appendSweep, type Sweep, sweepIntervalMs } from "./stats-history.ts";
+
+export function useStatsHistory(hostId: string) {
+  const trpc = useTRPC();
+  const visible = usePageVisible();
+  const [history, setHistory] = useState<Sweep[]>([]);
+  const stats = useSubscription(
+    trpc.containers.stats.subscriptionOptions(
+      { hostId, intervalMs: sweepIntervalMs },
+      {
+        // A hidden tab ends the subscription (and so the agent's sampling); showing it again resubscribes.
+        enabled: visible,
+        onData: (sweep) => setHistory((previous) => appendSweep(previous, sweep)),
+      },
+    ),
+  );
+  return { history, live: visible, error: stats.error };
+}
