@@ -1,0 +1,91 @@
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { expect, type Page, test } from "@playwright/test";
+import { localHostName } from "../../apps/web/src/server/hosts/local-host.ts";
+
+// A container of this machine's dockerd (the start command enrolled it as a host), printing a line
+// every 0.2 s. Labelled and named as the tests' own, and removed by name afterwards.
+const containerName = `dftest-e2e-${randomBytes(4).toString("hex")}`;
+const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8" }).trim();
+// `docker stop` waits up to 10 s (a shell as PID 1 ignores SIGTERM): a ceiling, not a timing requirement.
+const stateChange = { timeout: 45_000 };
+
+test.describe.configure({ mode: "serial" });
+
+test.beforeAll(() => {
+  docker(
+    "run",
+    "-d",
+    "--name",
+    containerName,
+    "--label",
+    "dockfleet.test=1",
+    "local/busybox:latest",
+    "sh",
+    "-c",
+    "i=0; while true; do echo line-$i; i=$((i+1)); sleep 0.2; done",
+  );
+});
+
+test.afterAll(() => {
+  docker("rm", "-f", containerName);
+});
+
+async function openLocalHost(page: Page) {
+  await page.goto("/hosts");
+  await page.getByRole("link", { name: localHostName(), exact: true }).click();
+  await expect(page.getByRole("heading", { name: localHostName() })).toBeVisible();
+  await expect(page.getByTestId("host-status")).toHaveText("online");
+  return page.getByTestId("container-row").filter({ hasText: containerName });
+}
+
+/** The highest `line-N` in the log view so far. */
+async function lastLineNumber(page: Page): Promise<number> {
+  const text = (await page.getByRole("log").textContent()) ?? "";
+  return Math.max(-1, ...[...text.matchAll(/line-(\d+)/g)].map((match) => Number(match[1])));
+}
+
+test("the host page lists the container and charts live usage of the host's containers", async ({ page }) => {
+  const row = await openLocalHost(page);
+  await expect(row).toHaveAttribute("data-state", "running");
+  await expect(row).toContainText("local/busybox:latest");
+  // Its CPU (known from its second sample on) and memory from the latest sweep.
+  await expect(row).toContainText(/\d+\.\d % · [\d.]+ (B|KiB|MiB|GiB)/);
+
+  const charts = page.getByTestId("resource-charts");
+  await expect.poll(async () => Number(await charts.getAttribute("data-sweeps"))).toBeGreaterThanOrEqual(2);
+  await expect(page.getByTestId("chart-Memory").locator("path.recharts-curve").first()).toHaveAttribute(
+    "d",
+    /^M[\d.]+,[\d.]+L/,
+  );
+});
+
+test("its log follows, and stopping and starting it shows in the table", async ({ page }) => {
+  const row = await openLocalHost(page);
+  await row.getByRole("button", { name: "Logs" }).click();
+  const log = page.getByRole("log");
+  await expect(log).toContainText(/line-\d+/);
+  const seen = await lastLineNumber(page);
+  await expect.poll(() => lastLineNumber(page)).toBeGreaterThan(seen);
+
+  await row.getByRole("button", { name: "Stop" }).click();
+  await expect(row).toHaveAttribute("data-state", "exited", stateChange);
+  await expect(page.getByText("The log ended")).toBeVisible();
+  await row.getByRole("button", { name: "Start" }).click();
+  await expect(row).toHaveAttribute("data-state", "running", stateChange);
+});
+
+test("a terminal runs a shell in the container until it exits", async ({ page }) => {
+  const row = await openLocalHost(page);
+  await row.getByRole("button", { name: "Terminal" }).click();
+  const status = page.getByTestId("terminal-status");
+  await expect(status).toContainText("Connected");
+  const screen = page.getByTestId("terminal");
+  await screen.click();
+  await page.keyboard.type("echo $((6*7))");
+  await page.keyboard.press("Enter");
+  await expect(screen.locator(".xterm-rows")).toContainText("42");
+  await page.keyboard.type("exit");
+  await page.keyboard.press("Enter");
+  await expect(status).toContainText("exited with code 0");
+});
