@@ -7,10 +7,12 @@ import type { Handlers } from "./types.ts";
 
 /**
  * Bytes per piece of a read. The executor bounds a stream's buffer by items (1000 waiting, up to
- * 500 in one chunk), not by bytes: small pieces keep both near 6 MB, and a chunk far below the
- * link's 16 MiB message limit that 500 pieces of the protocol's most (256 KiB) would pass 10 times.
+ * 500 in one chunk), not by bytes: pieces of the protocol's most (256 KiB) make a chunk past the
+ * link's 16 MiB message limit and the console drops the connection. Measured on a 64 MiB read
+ * (bench/agent-file-read.bench.ts), the agent's RSS rose by ~45 MB with 1 KiB pieces, ~50-60 MB
+ * with 2 KiB, ~60-80 MB with 4 KiB and ~150 MB with 16 KiB; 2 KiB keeps a chunk at 1 MiB of file.
  */
-export const readPieceBytes = 4 * 1024;
+export const readPieceBytes = 2 * 1024;
 
 /** Go's os.ModeDir, the top bit of the Engine's path stat mode. */
 const goModeDir = 2 ** 31;
