@@ -58,9 +58,12 @@ describe("commands", () => {
 
   it("knows which ones stream", () => {
     expect(commandNames.filter(isStreamCommand).sort()).toEqual([
+      "container.export",
       "container.files.read",
       "container.terminal",
       "events.follow",
+      "image.load",
+      "image.save",
       "logs.follow",
       "stats.follow",
     ]);
