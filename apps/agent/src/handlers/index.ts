@@ -21,8 +21,8 @@ export type { HandlerContext, Handlers, StreamRun } from "./types.ts";
 export const handlers: Handlers = {
   ...hostHandlers,
   ...containerHandlers,
-  ...imageHandlers,
   ...containerFileHandlers,
+  ...imageHandlers,
   ...volumeHandlers,
   ...networkHandlers,
   ...topologyHandlers,
@@ -30,9 +30,9 @@ export const handlers: Handlers = {
   ...streamHandlers,
   ...terminalHandlers,
   ...imageTransferHandlers,
+  ...imageBuildHandlers,
   ...volumeArchiveHandlers,
   ...transferHandlers,
-  ...imageBuildHandlers,
 };
 
 /** Connects to the Engine on first use and keeps the client; a failed connect is retried next time. */
