@@ -39,6 +39,13 @@ async function openLocalHost(page: Page) {
   return page.getByTestId("container-row").filter({ hasText: containerName });
 }
 
+/** A call to the console's API as the page's signed-in user (tRPC over HTTP, superjson-encoded). */
+async function call<T>(page: Page, path: string, input: unknown): Promise<T> {
+  const response = await page.request.post(`/api/trpc/${path}`, { data: { json: input } });
+  expect(response.status(), await response.text()).toBe(200);
+  return (await response.json()).result.data.json as T;
+}
+
 /** The highest `line-N` in the log view so far. */
 async function lastLineNumber(page: Page): Promise<number> {
   const text = (await page.getByRole("log").textContent()) ?? "";
@@ -73,6 +80,32 @@ test("its log follows, and stopping and starting it shows in the table", async (
   await expect(page.getByText("The log ended")).toBeVisible();
   await row.getByRole("button", { name: "Start" }).click();
   await expect(row).toHaveAttribute("data-state", "running", stateChange);
+});
+
+test("a viewer sees the containers and may read a log, but has no actions and no terminal", async ({
+  page,
+  browser,
+}) => {
+  const invited = await call<{ user: { id: string }; inviteUrl: string }>(page, "users.invite", {
+    email: `${containerName}@dockfleet.test`,
+    name: "Host Page Viewer",
+  });
+  await call(page, "grants.create", { role: "viewer", userId: invited.user.id, hostGroupId: null });
+  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  try {
+    const viewerPage = await context.newPage();
+    await viewerPage.goto(invited.inviteUrl);
+    await viewerPage.getByLabel("Choose a password").fill("host page viewer password");
+    await viewerPage.getByRole("button", { name: "Set password and sign in" }).click();
+    await expect(viewerPage.getByRole("heading", { name: "Hosts" })).toBeVisible();
+    const row = await openLocalHost(viewerPage);
+    await expect(row).toHaveAttribute("data-state", "running");
+    await expect(row.getByRole("button", { name: "Logs" })).toBeVisible();
+    await expect(row.getByRole("button", { name: "Terminal" })).toHaveCount(0);
+    await expect(row.getByRole("button", { name: "Stop" })).toHaveCount(0);
+  } finally {
+    await context.close();
+  }
 });
 
 test("a terminal runs a shell in the container until it exits", async ({ page }) => {

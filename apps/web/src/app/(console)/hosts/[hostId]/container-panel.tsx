@@ -1,5 +1,6 @@
 "use client";
 /** The container opened from the table: its log or a terminal, until closed (which ends the stream). */
+import { useEffect, useRef } from "react";
 import { Button, Card } from "../../../_components/ui.tsx";
 import type { Container, ContainerView } from "./containers-table.tsx";
 import { LogsPanel } from "./logs-panel.tsx";
@@ -16,8 +17,11 @@ export function ContainerPanel({
   view: ContainerView;
   onClose(): void;
 }) {
+  const panel = useRef<HTMLElement>(null);
+  // On a host with many containers the panel opens far below the row that opened it.
+  useEffect(() => panel.current?.scrollIntoView({ behavior: "smooth", block: "nearest" }), []);
   return (
-    <section aria-label={`${view === "logs" ? "Logs" : "Terminal"} of ${container.name}`}>
+    <section ref={panel} aria-label={`${view === "logs" ? "Logs" : "Terminal"} of ${container.name}`}>
       <Card
         title={`${view === "logs" ? "Logs" : "Terminal"} · ${container.name}`}
         actions={

@@ -4,6 +4,7 @@ import type { LogLine } from "@dockfleet/runtime";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { useTRPC } from "../../../../lib/trpc.ts";
+import { useStreamError } from "../../../_components/stream-error.ts";
 import { ErrorMessage } from "../../../_components/ui.tsx";
 
 const backlogLines = 200;
@@ -41,6 +42,7 @@ export function LogsPanel({ hostId, containerId }: { hostId: string; containerId
   const logs = useSubscription(
     trpc.containers.logs.subscriptionOptions({ hostId, containerId, tail: backlogLines }, { onData: add }),
   );
+  const logsError = useStreamError(logs);
   const view = useRef<HTMLDivElement>(null);
   const following = useRef(true);
   useLayoutEffect(() => {
@@ -55,7 +57,7 @@ export function LogsPanel({ hostId, containerId }: { hostId: string; containerId
   const ended = logs.status === "idle";
   return (
     <div className="space-y-2">
-      <ErrorMessage error={logs.error} />
+      <ErrorMessage error={logsError} />
       <div
         ref={view}
         onScroll={onScroll}

@@ -9,6 +9,7 @@ import { useSubscription } from "@trpc/tanstack-react-query";
 import type { Terminal } from "@xterm/xterm";
 import { type RefObject, useEffect, useRef, useState } from "react";
 import { useTRPC, useTRPCClient } from "../../../../lib/trpc.ts";
+import { useStreamError } from "../../../_components/stream-error.ts";
 import { ErrorMessage } from "../../../_components/ui.tsx";
 import { createTerminalInput, fromBase64 } from "./terminal-input.ts";
 
@@ -101,10 +102,11 @@ export function TerminalPanel({ hostId, containerId }: { hostId: string; contain
     };
   }, [client, hostId, sessionId, terminal]);
 
+  const sessionError = useStreamError(session);
   const exited = exitCode !== undefined;
   return (
     <div className="space-y-2">
-      <ErrorMessage error={session.error ?? inputError} />
+      <ErrorMessage error={sessionError ?? inputError} />
       <div ref={screen} data-testid="terminal" className="h-96 rounded bg-zinc-950 p-2" />
       <p className="text-xs text-zinc-500" data-testid="terminal-status">
         {exited

@@ -3,6 +3,7 @@
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { useState } from "react";
 import { useTRPC } from "../../../../lib/trpc.ts";
+import { useStreamError } from "../../../_components/stream-error.ts";
 import { usePageVisible } from "../../../_components/use-page-visible.ts";
 import { appendSweep, type Sweep, sweepIntervalMs } from "./stats-history.ts";
 
@@ -20,5 +21,5 @@ export function useStatsHistory(hostId: string) {
       },
     ),
   );
-  return { history, live: visible, error: stats.error };
+  return { history, live: visible, error: useStreamError(stats) };
 }
