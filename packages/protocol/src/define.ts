@@ -43,6 +43,11 @@ export interface StreamCommand<
   overflow: "pause" | "drop-oldest";
   /** What the console may send into the running stream (a terminal's keystrokes and resizes). */
   accepts?: A;
+  /**
+   * An item's size on the wire, for streams of bulk bytes (file reads, image archives): the agent
+   * then bounds what it holds, and each chunk, by bytes as well as by count.
+   */
+  itemBytes?: (item: z.output<Item>) => number;
   description: string;
 }
 

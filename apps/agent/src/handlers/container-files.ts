@@ -6,13 +6,11 @@ import { copyFromContainer, copyToContainer } from "@dockfleet/runtime";
 import type { Handlers } from "./types.ts";
 
 /**
- * Bytes per piece of a read. The executor bounds a stream's buffer by items (1000 waiting, up to
- * 500 in one chunk), not by bytes: pieces of the protocol's most (256 KiB) make a chunk past the
- * link's 16 MiB message limit and the console drops the connection. Measured on a 64 MiB read
- * (bench/agent-file-read.bench.ts), the agent's RSS rose by ~45 MB with 1 KiB pieces, ~50-60 MB
- * with 2 KiB, ~60-80 MB with 4 KiB and ~150 MB with 16 KiB; 2 KiB keeps a chunk at 1 MiB of file.
+ * Bytes per piece of a read: the executor holds at most 1 MiB of pieces per stream and sends at
+ * most 256 KiB in one chunk (see `itemBytes`), so memory stays flat whatever the piece size; larger
+ * pieces cost less per byte (bench/agent-file-read.bench.ts).
  */
-export const readPieceBytes = 2 * 1024;
+export const readPieceBytes = 64 * 1024;
 
 /** Go's os.ModeDir, the top bit of the Engine's path stat mode. */
 const goModeDir = 2 ** 31;

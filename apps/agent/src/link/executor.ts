@@ -27,6 +27,7 @@ import type { HandlerContext, Handlers } from "../handlers/index.ts";
 import type { Spool } from "../spool/spool.ts";
 import { Inbox } from "./inbox.ts";
 import { ProgressReporter } from "./progress.ts";
+import { StreamBuffer } from "./stream-buffer.ts";
 
 export interface Outbound {
   result(message: ResultMessage): Promise<void>;
@@ -56,6 +57,10 @@ interface Running {
   /** A stream's input from the console. */
   inbox?: Inbox<unknown>;
 }
+
+/** Bytes of bulk pieces a stream may hold, and put in one chunk (one WebSocket message). */
+const streamBufferBytes = 1024 * 1024;
+const chunkBytes = 256 * 1024;
 
 /** Input messages a stream may have queued before the agent drops more (a terminal paste is one message). */
 const inboxCapacity = 256;
@@ -275,11 +280,16 @@ export class Executor {
       AbortSignal.any([signal, stopReading.signal]),
       inbox,
     );
-    const capacity = this.options.streamBuffer ?? (commands[name].overflow === "drop-oldest" ? 4 : 1000);
-    const chunkItems = this.options.chunkItems ?? 500;
-    const dropOldest = commands[name].overflow === "drop-oldest";
-    const buffer: unknown[] = [];
-    let dropped = 0;
+    const command = commands[name];
+    const dropOldest = command.overflow === "drop-oldest";
+    const buffer = new StreamBuffer<unknown>({
+      items: this.options.streamBuffer ?? (dropOldest ? 4 : 1000),
+      bytes: streamBufferBytes,
+      chunkItems: this.options.chunkItems ?? 500,
+      chunkBytes: chunkBytes,
+      dropOldest,
+      weigh: command.itemBytes as ((item: unknown) => number) | undefined,
+    });
     let readerDone = false;
     let readerError: { error: unknown } | undefined;
     let wakeSender: (() => void) | undefined;
@@ -296,7 +306,7 @@ export class Executor {
         for await (const item of run.items) {
           if (stopReading.signal.aborted) break;
           if (!dropOldest) {
-            while (buffer.length >= capacity && !stopReading.signal.aborted) {
+            while (buffer.full && !stopReading.signal.aborted) {
               await new Promise<void>((resolve) => {
                 wakeReader = resolve;
               });
@@ -304,10 +314,6 @@ export class Executor {
             if (stopReading.signal.aborted) break;
           }
           buffer.push(item);
-          if (buffer.length > capacity) {
-            buffer.shift();
-            dropped += 1;
-          }
           wakeSender?.();
         }
       } catch (error) {
@@ -328,9 +334,7 @@ export class Executor {
         }
         if (signal.aborted) break;
         if (buffer.length === 0 && readerDone) break;
-        const items = buffer.splice(0, chunkItems);
-        const chunk = { items, dropped };
-        dropped = 0;
+        const chunk = buffer.take();
         wakeReader?.();
         const ack = await outbound.chunk({ id, seq, chunk });
         seq += 1;

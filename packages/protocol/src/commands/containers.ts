@@ -181,6 +181,7 @@ export const containerCommands = {
     }),
     // Nothing of an archive may be lost: a slow reader pauses the read from the Engine.
     overflow: "pause",
+    itemBytes: (piece) => piece.data.length,
     result: z.object({
       /** What the Engine says about the path; null when it did not say. */
       stat: PathStatSchema.nullable(),
