@@ -6,14 +6,8 @@ import { createHash } from "node:crypto";
 import { PassThrough, Readable } from "node:stream";
 import { LinkError, type StreamInput } from "@dockfleet/protocol";
 import { exportContainer, isRuntimeError, loadImages, saveImages } from "@dockfleet/runtime";
+import { archivePieces, readPieceBytes } from "./container-files.ts";
 import type { Handlers } from "./types.ts";
-
-/**
- * Bytes per piece sent out. The executor bounds a stream's buffer by items (1000 waiting, up to 500
- * in one chunk), not by bytes: 16 KiB pieces keep a chunk near 11 MB as base64, under the link's
- * 16 MiB message limit that 500 pieces of the protocol's most (256 KiB) would pass 10 times.
- */
-export const outgoingPieceBytes = 16 * 1024;
 
 /**
  * Bytes of an upload kept from the Engine until its sha256 checked out. A tar archive ends with
@@ -22,34 +16,12 @@ export const outgoingPieceBytes = 16 * 1024;
  */
 export const heldBackBytes = 10 * 1024;
 
-type ArchivePiece = { data: string };
-
-/**
- * The archive in base64 pieces as it is read, counted and hashed on the way; `finished` (awaited
- * after the last byte) surfaces a failure of the Engine call that feeds it. `summary` is complete
- * once the pieces ended.
- */
-function archivePieces(archive: Readable, finished: () => Promise<unknown> = async () => undefined) {
-  const hash = createHash("sha256");
-  let bytes = 0;
-  let sha256 = "";
-  async function* pieces(): AsyncGenerator<ArchivePiece> {
-    try {
-      for await (const chunk of archive as AsyncIterable<Buffer>) {
-        bytes += chunk.length;
-        hash.update(chunk);
-        for (let at = 0; at < chunk.length; at += outgoingPieceBytes) {
-          yield { data: chunk.subarray(at, at + outgoingPieceBytes).toString("base64") };
-        }
-      }
-      await finished();
-      sha256 = hash.digest("hex");
-    } finally {
-      archive.destroy();
-    }
-  }
-  return { items: pieces(), result: () => ({ bytes, sha256 }) };
-}
+/** Outgoing archives have no size limit: the console's pace bounds what the agent holds. */
+const unlimited = (what: string) => ({
+  path: what,
+  limitBytes: Number.POSITIVE_INFINITY,
+  pieceBytes: readPieceBytes,
+});
 
 /** A count that only grows, with a wait for its next change. */
 class Received {
@@ -117,10 +89,23 @@ export const transferHandlers = {
     const saving = saveImages(await ctx.docker(), input.images, tar, { signal });
     // A missing image fails before any byte: the pieces end with that error.
     saving.catch((error: unknown) => tar.destroy(error as Error));
-    return archivePieces(tar, () => saving);
+    const read = archivePieces(tar, unlimited(input.images.join(", ")));
+    async function* pieces() {
+      try {
+        yield* read.pieces;
+      } catch (error) {
+        await saving; // the Engine call's own error, when it failed, rather than the stream's
+        throw error;
+      }
+      await saving;
+    }
+    return { items: pieces(), result: read.summary };
   },
-  "container.export": async (ctx, input, signal) =>
-    archivePieces(await exportContainer(await ctx.docker(), input.containerId, signal)),
+  "container.export": async (ctx, input, signal) => {
+    const archive = await exportContainer(await ctx.docker(), input.containerId, signal);
+    const read = archivePieces(archive, unlimited(`container ${input.containerId}`));
+    return { items: read.pieces, result: read.summary };
+  },
   "image.load": async (ctx, _input, signal, inbox) => {
     const received = new Received();
     const source = verifiedUpload(inbox, received);

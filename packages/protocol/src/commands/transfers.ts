@@ -20,6 +20,8 @@ const Sha256 = z.hash("sha256", { error: "a sha256 in hex (64 characters)" });
 
 /** One piece of an outgoing archive: decode each on its own and join the bytes in order. */
 const ArchivePiece = z.object({ data: Piece });
+/** What a piece weighs on the wire: the agent bounds a stream's buffer, and each chunk, by it. */
+const pieceWeight = (piece: z.output<typeof ArchivePiece>) => piece.data.length;
 
 /** What the agent read from the Engine, whole: check the joined pieces against it. */
 const ArchiveSummary = z.object({ bytes: z.number().int().min(0), sha256: Sha256 });
@@ -42,6 +44,7 @@ export const transferCommands = {
     item: ArchivePiece,
     // Nothing of an archive may be lost: a slow reader pauses the read from the Engine.
     overflow: "pause",
+    itemBytes: pieceWeight,
     result: ArchiveSummary,
   }),
   "container.export": stream({
@@ -50,6 +53,7 @@ export const transferCommands = {
     input: ContainerRefSchema,
     item: ArchivePiece,
     overflow: "pause",
+    itemBytes: pieceWeight,
     result: ArchiveSummary,
   }),
   "image.load": stream({
