@@ -39,10 +39,19 @@ function useLineBuffer() {
 export function LogsPanel({ hostId, containerId }: { hostId: string; containerId: string }) {
   const trpc = useTRPC();
   const { lines, add } = useLineBuffer();
+  const streamError = useStreamError();
   const logs = useSubscription(
-    trpc.containers.logs.subscriptionOptions({ hostId, containerId, tail: backlogLines }, { onData: add }),
+    trpc.containers.logs.subscriptionOptions(
+      { hostId, containerId, tail: backlogLines },
+      {
+        ...streamError.handlers,
+        onData: (line) => {
+          streamError.clear();
+          add(line);
+        },
+      },
+    ),
   );
-  const logsError = useStreamError(logs);
   const view = useRef<HTMLDivElement>(null);
   const following = useRef(true);
   useLayoutEffect(() => {
@@ -57,7 +66,7 @@ export function LogsPanel({ hostId, containerId }: { hostId: string; containerId
   const ended = logs.status === "idle";
   return (
     <div className="space-y-2">
-      <ErrorMessage error={logsError} />
+      <ErrorMessage error={streamError.error} />
       <div
         ref={view}
         onScroll={onScroll}

@@ -63,13 +63,16 @@ export function TerminalPanel({ hostId, containerId }: { hostId: string; contain
   const [sessionId, setSessionId] = useState<string>();
   const [exitCode, setExitCode] = useState<number | null>();
   const [inputError, setInputError] = useState<{ message: string }>();
+  const streamError = useStreamError();
 
   // Opened with the size the screen had then (a later size would be a new input, so a new shell).
-  const session = useSubscription(
+  useSubscription(
     trpc.containers.terminal.subscriptionOptions(
       terminal ? { hostId, containerId, size: terminal.openedAt } : skipToken,
       {
+        ...streamError.handlers,
         onData(event) {
+          streamError.clear();
           if (event.kind === "opened") setSessionId(event.sessionId);
           else if (event.kind === "output") terminal?.term.write(fromBase64(event.data));
           else {
@@ -102,11 +105,10 @@ export function TerminalPanel({ hostId, containerId }: { hostId: string; contain
     };
   }, [client, hostId, sessionId, terminal]);
 
-  const sessionError = useStreamError(session);
   const exited = exitCode !== undefined;
   return (
     <div className="space-y-2">
-      <ErrorMessage error={sessionError ?? inputError} />
+      <ErrorMessage error={streamError.error ?? inputError} />
       <div ref={screen} data-testid="terminal" className="h-96 rounded bg-zinc-950 p-2" />
       <p className="text-xs text-zinc-500" data-testid="terminal-status">
         {exited

@@ -11,15 +11,20 @@ export function useStatsHistory(hostId: string) {
   const trpc = useTRPC();
   const visible = usePageVisible();
   const [history, setHistory] = useState<Sweep[]>([]);
-  const stats = useSubscription(
+  const streamError = useStreamError();
+  useSubscription(
     trpc.containers.stats.subscriptionOptions(
       { hostId, intervalMs: sweepIntervalMs },
       {
         // A hidden tab ends the subscription (and so the agent's sampling); showing it again resubscribes.
         enabled: visible,
-        onData: (sweep) => setHistory((previous) => appendSweep(previous, sweep)),
+        ...streamError.handlers,
+        onData: (sweep) => {
+          streamError.clear();
+          setHistory((previous) => appendSweep(previous, sweep));
+        },
       },
     ),
   );
-  return { history, live: visible, error: useStreamError(stats) };
+  return { history, live: visible, error: streamError.error };
 }
