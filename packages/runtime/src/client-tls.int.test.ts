@@ -7,6 +7,8 @@ import { createServer, type Server } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "./client.ts";
 import { isRuntimeError } from "./errors.ts";
+import { StatsSampler } from "./stats.ts";
+import { removeCreated, runTestContainer } from "./test-containers.ts";
 
 // A real Engine behind real mutual TLS: a TLS listener that requires a client certificate from our
 // CA and pipes the bytes to the local Engine's socket, as dockerd --tlsverify would serve them.
@@ -105,6 +107,15 @@ describe("connecting over TCP with TLS", () => {
     expect(client.engineVersion).toBe(local.engineVersion);
     const [remoteInfo, localInfo] = await Promise.all([client.docker.info(), local.docker.info()]);
     expect(remoteInfo.ID).toBe(localInfo.ID);
+    // The stats sampler reads on sockets of its own, not dockerode's: over the same TLS.
+    const container = await runTestContainer(local, "sleep 3600");
+    try {
+      const sweep = await new StatsSampler(client, { containers: [container.id] }).sweep();
+      expect(sweep.samples.map((s) => s.containerId)).toEqual([container.id]);
+      expect(sweep.failures).toEqual([]);
+    } finally {
+      await removeCreated(local);
+    }
   });
 
   it("fails with a typed error when the daemon does not trust our certificate", async () => {

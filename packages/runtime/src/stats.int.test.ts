@@ -1,7 +1,10 @@
 import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createConnection, createServer, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
-import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DockerClient } from "./client.ts";
 import { isRuntimeError } from "./errors.ts";
@@ -10,6 +13,35 @@ import { removeCreated, runTestContainer, waitForExit } from "./test-containers.
 import { testClient } from "./testing.ts";
 
 const run = promisify(execFile);
+
+/** A socket passing bytes to the Engine's and noting the path of every request sent through it. */
+async function countingEngine(): Promise<{ path: string; paths: string[]; close(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), "dftest-stats-"));
+  const path = join(dir, "docker.sock");
+  const paths: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    const engine = createConnection(client.endpoint.kind === "socket" ? client.endpoint.socketPath : "");
+    sockets.add(socket).add(engine);
+    socket.on("data", (chunk: Buffer) => {
+      for (const match of chunk.toString("latin1").matchAll(/^GET (\S+) HTTP\/1\.1\r$/gm))
+        paths.push(match[1] as string);
+    });
+    socket.pipe(engine).pipe(socket);
+    socket.on("error", () => engine.destroy());
+    engine.on("error", () => socket.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return {
+    path,
+    paths,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
 let client: DockerClient;
 
 beforeAll(async () => {
@@ -76,7 +108,8 @@ describe("stats", () => {
       await sleep(200);
       if ((await exec.inspect()).ExitCode === 0) break;
     }
-    const sampler = new StatsSampler(client, { concurrency: 4 });
+    // Only ours: other suites' containers come and go on the same daemon.
+    const sampler = new StatsSampler(client, { concurrency: 4, containers: [busy.id, holder.id] });
     const first = await sampler.sweep();
     const listed = first.samples.map((s) => s.containerId);
     expect({ listed, failures: first.failures }).toMatchObject({
@@ -106,7 +139,7 @@ describe("stats", () => {
   it("watches a host and drops containers that stop", async () => {
     const a = await runTestContainer(client, "sleep 3600");
     const b = await runTestContainer(client, "sleep 3600");
-    const sampler = new StatsSampler(client);
+    const sampler = new StatsSampler(client, { containers: [a.id, b.id] });
     const abort = new AbortController();
     const sweeps: StatsSweep[] = [];
     for await (const sweep of sampler.watch(200, abort.signal)) {
@@ -122,8 +155,35 @@ describe("stats", () => {
   });
 
   it("reports a closed socket as unreachable", async () => {
-    const closed = { ...client, docker: new Docker({ socketPath: "/tmp/dftest-no-such-docker.sock" }) };
+    const closed: DockerClient = {
+      ...client,
+      endpoint: { kind: "socket", socketPath: "/tmp/dftest-no-such-docker.sock" },
+    };
     await expect(new StatsSampler(closed).sweep()).rejects.toSatisfy((e) => isRuntimeError(e, "unreachable"));
+  });
+
+  it("reads only the containers asked for, by leading ID or by name", async () => {
+    const [byId, byName, other] = await Promise.all([
+      runTestContainer(client, "sleep 3600"),
+      runTestContainer(client, "sleep 3600"),
+      runTestContainer(client, "sleep 3600"),
+    ]);
+    const name = ((await byName.inspect()).Name as string).slice(1);
+    const engine = await countingEngine();
+    try {
+      const watched: DockerClient = { ...client, endpoint: { kind: "socket", socketPath: engine.path } };
+      const sampler = new StatsSampler(watched, { containers: [byId.id.slice(0, 12), `/${name}`] });
+      const sweep = await sampler.sweep();
+      expect(sweep.samples.map((s) => s.containerId).sort()).toEqual([byId.id, byName.id].sort());
+      expect(sweep.failures).toEqual([]);
+      // What went to the Engine: one list, then a stats read of each wanted container and no other.
+      const read = engine.paths.filter((path) => path.includes("/stats?")).map((path) => path.split("/")[3]);
+      expect(engine.paths.filter((path) => path.includes("/containers/json"))).toHaveLength(1);
+      expect(read.sort()).toEqual([byId.id, byName.id].sort());
+      expect(read).not.toContain(other.id);
+    } finally {
+      await engine.close();
+    }
   });
 
   it("names unknown and stopped containers", async () => {

@@ -1,12 +1,12 @@
 /**
- * Resource usage of every running container of a host, cheaply: one quick one-shot read per
+ * Resource usage of the running containers of a host, cheaply: one quick one-shot read per
  * container, in parallel with a bound, CPU % computed against our own previous sample.
  */
 import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { compareApiVersions, type DockerClient } from "./client.ts";
-import { engineCall, isRuntimeError, RuntimeError, toRuntimeError } from "./errors.ts";
+import { isRuntimeError, RuntimeError, toRuntimeError } from "./errors.ts";
 import {
   blockBytes,
   type CpuStats,
@@ -17,6 +17,7 @@ import {
   type RawStats,
 } from "./stats/math.ts";
 import { mapBounded } from "./stats/pool.ts";
+import { EngineReader } from "./stats/reader.ts";
 
 export type { CpuStats, RawStats } from "./stats/math.ts";
 export { blockBytes, cpuPercent, memoryUsage, networkBytes } from "./stats/math.ts";
@@ -87,6 +88,29 @@ export interface StatsSamplerOptions {
    * sweep costs about one tick when the bound covers every container; it only caps open sockets.
    */
   concurrency?: number;
+  /**
+   * Only these containers (an ID, its leading part, or a name): the others are not read at all.
+   * Every running container when absent.
+   */
+  containers?: readonly string[];
+}
+
+/** The fields of GET /containers/json a sweep needs. */
+interface ListedContainer {
+  Id: string;
+  Names?: string[];
+}
+
+/** Running and paused containers: the ones with stats to read. */
+const runningFilter = encodeURIComponent(JSON.stringify({ status: ["running", "paused"] }));
+
+function selector(refs: readonly string[] | undefined): (container: ListedContainer) => boolean {
+  if (!refs) return () => true;
+  const prefixes = refs.filter((ref) => ref !== "");
+  const names = new Set(prefixes.map((ref) => `/${ref.replace(/^\//, "")}`));
+  return (container) =>
+    (container.Names ?? []).some((name) => names.has(name)) ||
+    prefixes.some((prefix) => container.Id.startsWith(prefix));
 }
 
 /**
@@ -97,21 +121,25 @@ export interface StatsSamplerOptions {
 export class StatsSampler {
   private readonly previous = new Map<string, CpuStats>();
   private readonly concurrency: number;
-  private readonly oneShot: boolean;
+  private readonly query: string;
+  private readonly reader: EngineReader;
+  private readonly wanted: (container: ListedContainer) => boolean;
 
-  constructor(
-    private readonly client: DockerClient,
-    options: StatsSamplerOptions = {},
-  ) {
+  constructor(client: DockerClient, options: StatsSamplerOptions = {}) {
     this.concurrency = Math.max(1, options.concurrency ?? defaultStatsConcurrency);
-    this.oneShot = compareApiVersions(client.apiVersion, oneShotApiVersion) >= 0;
+    // Without one-shot the Engine waits for a second read of its own (1–2 s) to fill precpu_stats.
+    const oneShot = compareApiVersions(client.apiVersion, oneShotApiVersion) >= 0;
+    this.query = oneShot ? "?stream=false&one-shot=true" : "?stream=false";
+    this.reader = new EngineReader(client, this.concurrency);
+    this.wanted = selector(options.containers);
   }
 
   /** One container's sample. */
   async sample(container: string, signal?: AbortSignal): Promise<StatsSample> {
     const raw = await this.read(container, signal);
-    // A stopped container answers with empty counters read at Go's zero time.
-    if (raw.read.startsWith("0001-")) {
+    // A stopped container answers with empty counters read at Go's zero time, one that stops
+    // while the Engine waits for its next reading with nothing at all.
+    if (!raw || raw.read.startsWith("0001-")) {
       throw new RuntimeError("conflict", `stats of container "${container}": container is not running`);
     }
     const id = raw.id ?? container;
@@ -120,15 +148,18 @@ export class StatsSampler {
     return sample;
   }
 
-  /** Samples every running (or paused) container of the host. */
+  /** Samples every running (or paused) container of the host, or those of `containers`. */
   async sweep(signal?: AbortSignal): Promise<StatsSweep> {
     // One signal for the whole sweep, listened to by every read in flight.
     const sweepSignal = signal ? AbortSignal.any([signal]) : undefined;
     if (sweepSignal) setMaxListeners(this.concurrency + 10, sweepSignal);
-    const listed = await engineCall("list running containers", () =>
-      this.client.docker.listContainers({ filters: { status: ["running", "paused"] }, abortSignal: signal }),
-    );
-    const ids = listed.map((container) => container.Id);
+    const listed =
+      (await this.reader.get<ListedContainer[]>(
+        `/containers/json?filters=${runningFilter}`,
+        "list running containers",
+        signal,
+      )) ?? [];
+    const ids = listed.filter(this.wanted).map((container) => container.Id);
     const results = await mapBounded(ids, this.concurrency, (id) => this.sample(id, sweepSignal));
     this.forgetAllBut(new Set(ids));
     const sweep: StatsSweep = { samples: [], failures: [] };
@@ -139,34 +170,34 @@ export class StatsSampler {
     return sweep;
   }
 
-  /** A sweep every `intervalMs` until the signal aborts; a slow consumer delays the next sweep. */
+  /**
+   * A sweep every `intervalMs` until the signal aborts; a slow consumer delays the next sweep.
+   * The sockets to the Engine close when the iteration ends.
+   */
   async *watch(intervalMs: number, signal?: AbortSignal): AsyncGenerator<StatsSweep> {
-    while (!signal?.aborted) {
-      const started = Date.now();
-      let sweep: StatsSweep;
-      try {
-        sweep = await this.sweep(signal);
-      } catch (error) {
+    try {
+      while (!signal?.aborted) {
+        const started = Date.now();
+        let sweep: StatsSweep;
+        try {
+          sweep = await this.sweep(signal);
+        } catch (error) {
+          if (signal?.aborted) return;
+          throw error;
+        }
         if (signal?.aborted) return;
-        throw error;
+        yield sweep;
+        const wait = intervalMs - (Date.now() - started);
+        if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => undefined);
       }
-      yield sweep;
-      const wait = intervalMs - (Date.now() - started);
-      if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => undefined);
+    } finally {
+      this.reader.close();
     }
   }
 
-  private async read(container: string, signal?: AbortSignal): Promise<RawStats> {
-    // Without one-shot the Engine waits for a second read of its own (1–2 s) to fill precpu_stats.
-    const options = {
-      stream: false as const,
-      "one-shot": this.oneShot ? true : undefined,
-      abortSignal: signal,
-    };
-    const raw = await engineCall(`stats of container "${container}"`, () =>
-      this.client.docker.getContainer(container).stats(options as { stream: false }),
-    );
-    return raw as unknown as RawStats;
+  private read(container: string, signal?: AbortSignal): Promise<RawStats | undefined> {
+    const path = `/containers/${encodeURIComponent(container)}/stats${this.query}`;
+    return this.reader.get<RawStats>(path, `stats of container "${container}"`, signal);
   }
 
   private forgetAllBut(live: Set<string>): void {

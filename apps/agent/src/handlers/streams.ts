@@ -3,12 +3,6 @@ import type { StreamItem } from "@dockfleet/protocol";
 import { containerLogs, createStatsSampler, engineEvents } from "@dockfleet/runtime";
 import type { Handlers } from "./types.ts";
 
-function wanted(refs: string[] | undefined) {
-  if (!refs) return () => true;
-  return (sample: { containerId: string; name: string }) =>
-    refs.some((ref) => sample.containerId.startsWith(ref) || sample.name === ref.replace(/^\//, ""));
-}
-
 export const streamHandlers = {
   "logs.follow": async (ctx, input, signal) => {
     const reader = containerLogs(
@@ -28,16 +22,12 @@ export const streamHandlers = {
   },
 
   "stats.follow": async (ctx, input, signal) => {
-    // The sampler lives as long as someone follows: nobody watching, no Engine reads.
-    const sampler = createStatsSampler(await ctx.docker());
-    const keep = wanted(input.containerIds);
+    // The sampler lives as long as someone follows: nobody watching, no Engine reads; and it
+    // reads only the containers asked for.
+    const sampler = createStatsSampler(await ctx.docker(), { containers: input.containerIds });
     async function* sweeps(): AsyncGenerator<StreamItem<"stats.follow">> {
       for await (const sweep of sampler.watch(input.intervalMs, signal)) {
-        yield {
-          samples: sweep.samples.filter(keep),
-          failures: sweep.failures.filter((failure) => keep({ containerId: failure.containerId, name: "" })),
-          at: new Date().toISOString(),
-        };
+        yield { ...sweep, at: new Date().toISOString() };
       }
     }
     return { items: sweeps(), result: () => null };
