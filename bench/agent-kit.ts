@@ -18,7 +18,7 @@ import { type AgentProcess, startAgent } from "../apps/agent/src/testing/agent-p
 import { mintEnrollmentToken } from "../apps/web/src/server/link/enrollment.ts";
 import type { LinkRegistry } from "../apps/web/src/server/link/registry.ts";
 import { hostLink } from "../apps/web/src/server/link/store.ts";
-import { agentNodeFlags } from "../apps/web/src/server/onboarding/layout.ts";
+import { agentNodeArgs } from "../apps/web/src/server/onboarding/layout.ts";
 import {
   startTestConsole,
   type TestConsole,
@@ -129,10 +129,16 @@ export interface BenchAgent {
 }
 
 /**
+ * The Node flags the bench agents run with: the production ones (on the command line, as hosts
+ * run the agent), or `BENCH_AGENT_NODE_FLAGS` instead, for trying out where its memory goes.
+ */
+export const benchAgentNodeArgs: readonly string[] =
+  process.env.BENCH_AGENT_NODE_FLAGS?.split(" ").filter(Boolean) ?? agentNodeArgs;
+
+/**
  * Enrolls a `dftest-bench-<what>` host and starts the built bundle for it, copied outside the
- * repository so it finds no node_modules, as hosts run it. Resolves once its link is up. The agent
- * writes a diagnostic report on SIGUSR2 (nothing else changes). It runs with the production Node
- * flags; `BENCH_AGENT_NODE_OPTIONS` replaces them, for trying out where its memory goes.
+ * repository so it finds no node_modules, as hosts run it (with `benchAgentNodeArgs`). Resolves
+ * once its link is up. The agent writes a diagnostic report on SIGUSR2 (nothing else changes).
  */
 export async function startBenchAgent(
   fleet: BenchFleet,
@@ -151,21 +157,23 @@ export async function startBenchAgent(
   const { token } = await mintEnrollmentToken(fleet.console.db, host.id);
   const reports = join(dir, "reports");
   await mkdir(reports);
-  const nodeOptions = [
+  const reportOptions = [
     "--report-on-signal",
     "--report-signal=SIGUSR2",
     "--report-compact",
     `--report-directory=${reports}`,
-    // The flags hosts run the agent with, unless a trial asks for others.
-    process.env.BENCH_AGENT_NODE_OPTIONS ?? agentNodeFlags,
   ];
-  const agent = startAgent(bundle, {
-    NODE_OPTIONS: nodeOptions.join(" ").trim(),
-    DOCKFLEET_CONSOLE_URL: fleet.console.url,
-    DOCKFLEET_STATE_DIR: join(dir, "state"),
-    DOCKFLEET_ENROLL_TOKEN: token,
-    ...env,
-  });
+  const agent = startAgent(
+    bundle,
+    {
+      NODE_OPTIONS: reportOptions.join(" "),
+      DOCKFLEET_CONSOLE_URL: fleet.console.url,
+      DOCKFLEET_STATE_DIR: join(dir, "state"),
+      DOCKFLEET_ENROLL_TOKEN: token,
+      ...env,
+    },
+    { nodeArgs: benchAgentNodeArgs },
+  );
   const stop = async () => {
     await agent.kill("SIGTERM");
     await rm(dir, { recursive: true, force: true });

@@ -7,10 +7,10 @@
  */
 
 import { setTimeout as sleep } from "node:timers/promises";
-import { agentNodeFlags } from "../apps/web/src/server/onboarding/layout.ts";
 import { connect } from "../packages/runtime/src/client.ts";
 import {
   agentBundleVersion,
+  benchAgentNodeArgs,
   benchRun,
   countingDockerSocket,
   countRequests,
@@ -126,7 +126,7 @@ try {
     agentBundle: agentBundleVersion(),
     containers,
     runningOnHost: [running, runningAtEnd],
-    agentNodeOptions: process.env.BENCH_AGENT_NODE_OPTIONS ?? agentNodeFlags,
+    agentNodeFlags: benchAgentNodeArgs.join(" "),
     idleSeconds,
     streamSeconds,
     intervalMs,

@@ -4,7 +4,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { agentNodeFlags } from "../apps/web/src/server/onboarding/layout.ts";
+import { agentNodeArgs } from "../apps/web/src/server/onboarding/layout.ts";
 import { type PostgresServer, startPostgres } from "./postgres.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -69,7 +69,7 @@ async function enrollmentToken(console_: ChildProcess): Promise<string> {
 
 function startLocalAgent(port: string, token: string | undefined): ChildProcess {
   console.log(token ? "Enrolling this machine's Docker host…" : "Starting this machine's agent…");
-  return spawn(process.execPath, [agentNodeFlags, path.join(root, "apps/agent/dist/agent.cjs")], {
+  return spawn(process.execPath, [...agentNodeArgs, path.join(root, "apps/agent/dist/agent.cjs")], {
     cwd: root,
     stdio: "inherit",
     env: {

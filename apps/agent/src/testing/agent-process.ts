@@ -46,6 +46,8 @@ function agentEnv(env: Record<string, string>): NodeJS.ProcessEnv {
 export interface StartAgentOptions {
   /** Runs the agent through this command, e.g. `["nsenter", "-t", PID, "-n", "--"]` to put it in a lab host. */
   prefix?: string[];
+  /** Node flags before the bundle, e.g. the ones hosts run it with (V8 takes some only there). */
+  nodeArgs?: readonly string[];
 }
 
 export function startAgent(
@@ -53,7 +55,12 @@ export function startAgent(
   env: Record<string, string>,
   options: StartAgentOptions = {},
 ): AgentProcess {
-  const [command = process.execPath, ...args] = [...(options.prefix ?? []), process.execPath, bundle];
+  const [command = process.execPath, ...args] = [
+    ...(options.prefix ?? []),
+    process.execPath,
+    ...(options.nodeArgs ?? []),
+    bundle,
+  ];
   const child = spawn(command, args, {
     cwd: tmpdir(),
     env: agentEnv(env),

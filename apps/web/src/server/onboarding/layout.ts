@@ -46,10 +46,16 @@ export function shellQuote(value: string): string {
 }
 
 /**
- * Node flags the agent runs with: a small young generation keeps a streaming agent's memory within
- * budget (measured in bench/agent-memory.bench.ts) at no cost in CPU.
+ * Node flags the agent runs with, each measured in bench/agent-memory.bench.ts (docs/benchmarks.md):
+ * a small young generation; V8 sizing its heap for memory rather than speed; and no V8 background
+ * threads, each of which kept MBs of compiler and marking scratch in a malloc arena of its own (on
+ * the main thread that work reuses memory the process already has). At an agent's load none costs
+ * measurable CPU. V8 takes the last two only on the command line, not in NODE_OPTIONS.
  */
-export const agentNodeFlags = "--max-semi-space-size=2";
+export const agentNodeArgs = ["--max-semi-space-size=2", "--optimize-for-size", "--single-threaded"] as const;
+
+/** `agentNodeArgs` for a command line. */
+export const agentNodeFlags = agentNodeArgs.join(" ");
 
 /**
  * The agent's environment file, read by Node itself (`--env-file`), never sourced by a shell: its
