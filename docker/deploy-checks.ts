@@ -5,6 +5,7 @@
 import { builtinModules } from "node:module";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { agentNodeArgs } from "../apps/web/src/server/onboarding/layout.ts";
 import {
   asObject,
   environment,
@@ -52,6 +53,9 @@ export const EXPECT = {
   agentImage: "node:20-slim",
   consoleEntry: "apps/web/dist/main.js",
   agentEntry: "apps/agent/dist/agent.cjs",
+  /** Node flags before each entry: the agent's memory flags, as its systemd unit passes them. */
+  consoleNodeArgs: [] as readonly string[],
+  agentNodeArgs: agentNodeArgs as readonly string[],
   port: 3000,
   healthPath: "/api/health",
   dataDir: "/var/lib/dockfleet",
@@ -431,17 +435,18 @@ export const checks = {
 
   "the CMDs start the build outputs, copied from the builder": (d) => {
     const problems: string[] = [];
-    for (const [name, df, entry] of [
-      ["console", d.dockerfiles.console, EXPECT.consoleEntry],
-      ["agent", d.dockerfiles.agent, EXPECT.agentEntry],
+    for (const [name, df, entry, flags] of [
+      ["console", d.dockerfiles.console, EXPECT.consoleEntry, EXPECT.consoleNodeArgs],
+      ["agent", d.dockerfiles.agent, EXPECT.agentEntry, EXPECT.agentNodeArgs],
     ] as const) {
       const instructions = effectiveInstructions(df, finalStage(df));
       const cmd = instructions.filter((i) => i.keyword === "CMD").pop();
       const argv = cmd && execForm(cmd.args);
       if (instructions.some((i) => i.keyword === "ENTRYPOINT"))
         problems.push(`${name}: an ENTRYPOINT wraps the CMD`);
-      if (argv?.length !== 2 || argv[0] !== "node" || argv[1] !== entry) {
-        problems.push(`${name}: CMD is ${cmd?.args ?? "missing"}, not ["node", "${entry}"] in exec form`);
+      const want = ["node", ...flags, entry];
+      if (JSON.stringify(argv) !== JSON.stringify(want)) {
+        problems.push(`${name}: CMD is ${cmd?.args ?? "missing"}, not ${JSON.stringify(want)} in exec form`);
         continue;
       }
       problems.push(...copiedFromBuild(df, name, entry));

@@ -6,6 +6,10 @@ import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { checks, FILES, loadDeployment, missingRuntimePackages, type ReadFile } from "./deploy-checks.ts";
 
+/** The agent image's CMD as shipped (with its memory flags). */
+const agentCmd =
+  'CMD ["node", "--max-semi-space-size=2", "--optimize-for-size", "--single-threaded", "apps/agent/dist/agent.cjs"]';
+
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 const readRepo: ReadFile = (file) => {
@@ -398,7 +402,7 @@ const breakages: [CheckName, string, string, string, string, RegExp][] = [
     "the CMDs start the build outputs, copied from the builder",
     "the agent starts through npm in shell form",
     FILES.agent,
-    'CMD ["node", "apps/agent/dist/agent.cjs"]',
+    agentCmd,
     "CMD npm start",
     /agent: CMD is npm start/,
   ],
@@ -414,8 +418,8 @@ const breakages: [CheckName, string, string, string, string, RegExp][] = [
     "the CMDs start the build outputs, copied from the builder",
     "an ENTRYPOINT wraps the agent",
     FILES.agent,
-    'CMD ["node", "apps/agent/dist/agent.cjs"]',
-    'ENTRYPOINT ["tini", "--"]\nCMD ["node", "apps/agent/dist/agent.cjs"]',
+    agentCmd,
+    `ENTRYPOINT ["tini", "--"]\n${agentCmd}`,
     /an ENTRYPOINT wraps the CMD/,
   ],
   [

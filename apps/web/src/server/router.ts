@@ -1,8 +1,8 @@
 /** The console's API: one router per domain, merged here. */
 import { authRouter } from "./access/router.ts";
 import { auditRouter } from "./audit/router.ts";
-import { grantsRouter } from "./grants/router.ts";
 import { containersRouter } from "./containers/router.ts";
+import { grantsRouter } from "./grants/router.ts";
 import { hostsRouter } from "./hosts/router.ts";
 import { onboardingRouter } from "./onboarding/router.ts";
 import { systemRouter } from "./system/router.ts";

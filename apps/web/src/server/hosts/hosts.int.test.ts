@@ -19,7 +19,7 @@ import {
   startAgent,
 } from "../../../../agent/src/testing/agent-process.ts";
 import type { ApiClient } from "../testing/api-client.ts";
-import { startTestConsole, type TestConsole, testPassword } from "../testing/console.ts";
+import { startTestConsole, type TestConsole } from "../testing/console.ts";
 import { until } from "../testing/until.ts";
 
 const run = promisify(execFile);
