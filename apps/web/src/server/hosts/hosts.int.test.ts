@@ -127,10 +127,11 @@ describe("a host added by hand", () => {
       cpus: info.NCPU,
       memoryBytes: BigInt(info.MemTotal as number),
     });
-    const detail = await admin.must<{ facts: { hostname: string } }>("query", "hosts.get", {
+    const detail = await admin.must<{ facts: { hostname: string }; state: string }>("query", "hosts.get", {
       hostId: enrollment.hostId,
     });
     expect(detail.facts.hostname).toBe(info.Name);
+    expect(detail.state).toBe("online");
   });
 
   it("refuses the same token a second time", async () => {

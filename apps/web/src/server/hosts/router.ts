@@ -14,6 +14,7 @@ import {
   assignHostGroup,
   createHost,
   createHostGroup,
+  getHost,
   issueEnrollmentToken,
   listHostGroups,
   listHosts,
@@ -23,7 +24,7 @@ import {
 export const hostsRouter = router({
   // Signed-in rather than host:view: the list is filtered per host by the caller's grants.
   list: signedInProcedure.query(({ ctx }) => listHosts(ctx.db, ctx.actor.grants)),
-  get: hostProcedure("host:view").query(({ ctx }) => ctx.host),
+  get: hostProcedure("host:view").query(({ ctx }) => getHost(ctx.db, ctx.host.id)),
   create: fleetProcedure("host:onboard")
     .input(CreateHostInput)
     .mutation(({ ctx, input }) => createHost(ctx.db, input)),

@@ -1,6 +1,6 @@
 /** The host inventory: hosts and host groups, filtered by what the caller may see; enrollment and revocation. */
 import { linkCloseCodes } from "@dockfleet/protocol";
-import type { PrismaClient } from "../../generated/prisma/client.ts";
+import type { Prisma, PrismaClient } from "../../generated/prisma/client.ts";
 import { type Grant, isAllowed } from "../access/policy.ts";
 import { DomainError } from "../errors.ts";
 import { mintEnrollmentToken, revokeHostCredentials } from "../link/enrollment.ts";
@@ -34,22 +34,34 @@ const listed = {
 /** Where a host stands with its agent: never enrolled, enrolled (online or not), or revoked. */
 export type AgentState = "pending" | "online" | "offline" | "revoked";
 
+/** A host as the API shows it: its facts and where it stands with its agent. */
+function withState<H extends Prisma.HostGetPayload<{ select: typeof listed }>>(
+  { _count, ...host }: H,
+  now: number,
+) {
+  const state: AgentState = isOnline(host, now)
+    ? "online"
+    : _count.credentials > 0
+      ? "offline"
+      : host.enrolledAt
+        ? "revoked"
+        : "pending";
+  return { ...host, state };
+}
+
 export async function listHosts(db: PrismaClient, grants: Grant[]) {
   const hosts = await db.host.findMany({ orderBy: { name: "asc" }, select: listed });
   const now = Date.now();
   return hosts
     .filter((host) => isAllowed(grants, "host:view", { kind: "host", hostGroupId: host.hostGroupId }))
-    .map(({ _count, ...host }) => {
-      const activeCredential = _count.credentials > 0;
-      const state: AgentState = isOnline(host, now)
-        ? "online"
-        : activeCredential
-          ? "offline"
-          : host.enrolledAt
-            ? "revoked"
-            : "pending";
-      return { ...host, state };
-    });
+    .map((host) => withState(host, now));
+}
+
+export async function getHost(db: PrismaClient, hostId: string) {
+  // One host in detail: its facts as the agent reported them too.
+  const host = await db.host.findUnique({ where: { id: hostId }, select: { ...listed, facts: true } });
+  if (!host) throw new DomainError("not_found", "no such host");
+  return withState(host, Date.now());
 }
 
 export function listHostGroups(db: PrismaClient) {

@@ -3,11 +3,17 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import type { RouterOutputs } from "../../../../lib/trpc.ts";
-import { isOnline } from "../../../../server/link/status.ts";
 import { ago, bytes } from "../../../_components/format.ts";
 import { Badge, PageHeader } from "../../../_components/ui.tsx";
 
 type Host = RouterOutputs["hosts"]["get"];
+
+const stateLabels: Record<Host["state"], string> = {
+  online: "online",
+  offline: "offline",
+  revoked: "revoked",
+  pending: "waiting for agent",
+};
 
 function Fact({ label, title, children }: { label: string; title?: string; children: ReactNode }) {
   return (
@@ -29,7 +35,6 @@ export function BackToHosts() {
 }
 
 export function HostHeader({ host, now }: { host: Host; now: number }) {
-  const online = isOnline(host, now);
   return (
     <>
       <PageHeader
@@ -40,11 +45,7 @@ export function HostHeader({ host, now }: { host: Host; now: number }) {
       <dl className="mb-6 grid grid-cols-2 gap-4 rounded-lg border border-zinc-800 bg-zinc-900/60 p-4 sm:grid-cols-3 lg:grid-cols-6">
         <Fact label="Status">
           <span data-testid="host-status">
-            {online ? (
-              <Badge tone="good">online</Badge>
-            ) : (
-              <Badge tone="bad">{host.enrolledAt ? "offline" : "waiting for agent"}</Badge>
-            )}
+            <Badge tone={host.state === "online" ? "good" : "bad"}>{stateLabels[host.state]}</Badge>
           </span>
           <span className="text-xs text-zinc-400">last seen {ago(host.lastSeenAt, now)}</span>
         </Fact>
