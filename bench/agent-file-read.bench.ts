@@ -8,7 +8,6 @@
 
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { writeFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { connect } from "../packages/runtime/src/client.ts";
 import { execRun } from "../packages/runtime/src/exec.ts";
@@ -17,6 +16,7 @@ import {
   benchRun,
   mib,
   procMemory,
+  resetPeak,
   round,
   startBenchAgent,
   startBenchFleet,
@@ -27,11 +27,6 @@ const fileMiB = Number(process.env.BENCH_FILE_MIB ?? 64);
 /** How long the slow console waits after each chunk. */
 const slowChunkMs = Number(process.env.BENCH_SLOW_CHUNK_MS ?? 100);
 const path = "/bench/random";
-
-/** Resets the process's RSS high-water mark (VmHWM), so that it says the peak of what follows. */
-function resetPeak(pid: number): void {
-  writeFileSync(`/proc/${pid}/clear_refs`, "5");
-}
 
 /** `docker cp` of the path to nowhere: the Engine's own speed for the same archive. */
 function dockerCp(containerId: string): Promise<void> {

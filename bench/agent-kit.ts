@@ -7,7 +7,7 @@
 
 import { execFileSync, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -259,6 +259,11 @@ export interface ProcMemory {
 }
 
 /** RSS of a process and its parts from /proc/<pid>/status, in bytes. */
+/** Resets the process's RSS high-water mark (VmHWM), so that it says the peak of what follows. */
+export function resetPeak(pid: number): void {
+  writeFileSync(`/proc/${pid}/clear_refs`, "5");
+}
+
 export function procMemory(pid: number): ProcMemory {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kib = (field: string) =>

@@ -10,7 +10,7 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { once } from "node:events";
-import { createReadStream, createWriteStream, writeFileSync } from "node:fs";
+import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,6 +25,7 @@ import {
   benchRun,
   mib,
   procMemory,
+  resetPeak,
   round,
   startBenchAgent,
   startBenchFleet,
@@ -36,11 +37,6 @@ const imageMiB = Number(process.env.BENCH_IMAGE_MIB ?? 64);
 const uploadWindow = Number(process.env.BENCH_UPLOAD_WINDOW ?? 4);
 const image = `local/dftest-bench-xfer-${benchRun}:1`;
 const run = promisify(execFile);
-
-/** Resets the process's RSS high-water mark (VmHWM), so that it says the peak of what follows. */
-function resetPeak(pid: number): void {
-  writeFileSync(`/proc/${pid}/clear_refs`, "5");
-}
 
 const client = await connect();
 

@@ -15,6 +15,7 @@ import {
 } from "./commands.ts";
 import { ChunkMessageSchema, ConsoleMessageSchema, ResultMessageSchema } from "./envelope.ts";
 import { isLinkError, LinkError, LinkErrorSchema, toLinkError } from "./errors.ts";
+import { linkFailure as failure } from "./testing.ts";
 import { isCompatibleProtocol, protocolVersion } from "./version.ts";
 
 const line = {
@@ -23,16 +24,6 @@ const line = {
   timestamp: "2026-11-23T07:20:26.000000001Z",
   line: "hello",
 };
-
-function failure(run: () => unknown): LinkError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof LinkError) return error;
-    throw error;
-  }
-  throw new Error("expected a LinkError");
-}
 
 describe("commands", () => {
   it("are named concept.verb (or concept.part.verb)", () => {
