@@ -2,7 +2,8 @@
  * The install script a person runs on a host by hand (`curl … | sh`): the same install as over SSH
  * (layout.ts's paths, files, modes and root commands), driven by the host's own shell. It checks
  * the host, downloads the Node runtime and the agent from the console, verifies both against the
- * sha256 written into the script, installs, starts and waits until the agent has enrolled.
+ * sha256 written into the script, installs, starts and waits until the agent has enrolled. With
+ * `--uninstall` it takes that install away again (layout.ts's `remove`), keeping the volume backups.
  *
  * What the sha256 check protects: a download cut short, or a file swapped on the way or in a cache,
  * is refused before anything is installed. The script itself is trusted as fetched; serve the
@@ -11,6 +12,7 @@
 import {
   agentEnvFile,
   agentFileModes,
+  agentInstalledCommand,
   agentLayout,
   type InitSystem,
   serviceCommands,
@@ -26,6 +28,16 @@ export const agentDownloadPaths = {
   node: "/api/agent/download/node",
   bundle: "/api/agent/download/agent.cjs",
 } as const;
+
+/** The script's URL on a console (as hosts reach it). */
+export function installScriptUrl(consoleUrl: string): string {
+  return `${consoleUrl.replace(/\/+$/, "")}${agentDownloadPaths.script}`;
+}
+
+/** The one line that uninstalls a hand-installed agent: the install script, run with --uninstall. */
+export function uninstallCommand(consoleUrl: string): string {
+  return `curl -fsSL ${shellQuote(installScriptUrl(consoleUrl))} | sh -s -- --uninstall`;
+}
 
 export interface InstallScriptInput {
   /** The console as hosts reach it; DOCKFLEET_CONSOLE_URL on the host overrides it. */
@@ -71,7 +83,9 @@ export function installScript(input: InstallScriptInput): string {
 # "Add host" shows, as root or as a user who may use sudo:
 #   curl -fsSL ${input.consoleUrl}${agentDownloadPaths.script} | DOCKFLEET_ENROLL_TOKEN='dfe_…' sh
 # DOCKFLEET_CONSOLE_URL, when set, is the console's address as this host reaches it. Running it
-# again with a new token replaces the agent and enrolls the host again.
+# again with a new token replaces the agent and enrolls the host again. As root,
+#   curl -fsSL ${input.consoleUrl}${agentDownloadPaths.script} | sh -s -- --uninstall
+# stops the agent and removes it; the volume backups it made stay in ${agentLayout.backups}.
 set -eu
 
 default_url=${shellQuote(input.consoleUrl)}
@@ -207,20 +221,53 @@ await_enrollment() {
   say "enrolled: the agent is connecting, and the host shows online in the console"
 }
 
-# Everything runs from here, on the script's last line: a script cut short in transit runs nothing.
-main() {
+install() {
   token=\${DOCKFLEET_ENROLL_TOKEN:-}
   console_url=\${DOCKFLEET_CONSOLE_URL:-$default_url}
   console_url=\${console_url%/}
-  trap cleanup EXIT
-  trap 'exit 130' INT TERM HUP
   check_host
   download
   install_agent
   await_enrollment
 }
 
-main
+# Each path of the agent still holding anything; the backups an uninstall keeps do not count.
+installed_paths() {
+  ${agentInstalledCommand}
+}
+
+# Stops the agent this script (or the console over SSH) installed, by its unit or its supervisor's
+# PID file, and removes its files; running it again finds nothing and says so.
+uninstall() {
+  [ "$(id -u)" = 0 ] || fail "uninstalling needs root: run it as root, or pipe it to sudo sh -s -- --uninstall"
+  if ${systemdProbe}; then init=systemd; else init=fallback; fi
+  found=$(installed_paths)
+  if [ -z "$found" ]; then
+    say "nothing to remove: the Dockfleet agent is not installed on this host"
+  else
+    say "stopping the agent and removing" $found
+    agent_service remove
+    left=$(installed_paths)
+    [ -z "$left" ] || fail "could not remove" $left
+    say "the Dockfleet agent is uninstalled"
+  fi
+  if [ -d ${agentLayout.backups} ]; then
+    say "the volume backups it made are kept in ${agentLayout.backups}: delete them once you no longer need them"
+  fi
+}
+
+# Everything runs from here, on the script's last line: a script cut short in transit runs nothing.
+main() {
+  trap cleanup EXIT
+  trap 'exit 130' INT TERM HUP
+  case \${1:-} in
+  '') install ;;
+  --uninstall) uninstall ;;
+  *) fail "unknown option $1: run this with no option to install the agent, or with --uninstall to remove it" ;;
+  esac
+}
+
+main "$@"
 `;
 }
 

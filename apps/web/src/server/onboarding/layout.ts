@@ -3,6 +3,7 @@
  * that prepare, start, stop and remove it. Both installers (over SSH, and the install script a
  * person runs by hand) are made from these, so either way a host ends up the same.
  */
+import { basename } from "node:path";
 
 export const agentLayout = {
   dir: "/opt/dockfleet/agent",
@@ -14,6 +15,8 @@ export const agentLayout = {
   stateDir: "/var/lib/dockfleet-agent",
   /** The agent's identity, written once it has enrolled (apps/agent/src/credential.ts). */
   credential: "/var/lib/dockfleet-agent/credential.json",
+  /** Volume backups the agent made (apps/agent/src/config.ts): removing the agent keeps them. */
+  backups: "/var/lib/dockfleet-agent/backups",
   unit: "/etc/systemd/system/dockfleet-agent.service",
   pidFile: "/run/dockfleet-agent.pid",
   log: "/var/log/dockfleet-agent.log",
@@ -117,17 +120,39 @@ while :; do
 done
 `;
 
+/** The state dir's entry that removing the agent keeps. */
+const keptEntry = basename(agentLayout.backups);
+
+const installedPaths = [
+  agentLayout.dir,
+  agentLayout.configDir,
+  agentLayout.stateDir,
+  agentLayout.unit,
+  agentLayout.pidFile,
+  agentLayout.log,
+].join(" ");
+
 /**
  * A shell command printing each agent path still holding anything. An empty directory counts as
  * gone: where a path is a mount point (a lab host's private state dir) only its contents can go.
+ * `keep` names an entry of the state dir that does not count.
  */
-export const agentLeftoversCommand = `for p in ${agentLayout.dir} ${agentLayout.configDir} ${agentLayout.stateDir} ${agentLayout.unit} ${agentLayout.pidFile}; do if [ -d "$p" ]; then [ -n "$(ls -A "$p")" ] && echo "$p"; elif [ -e "$p" ]; then echo "$p"; fi; done; true`;
+function leftoversCommand(keep: string): string {
+  return `for p in ${installedPaths}; do if [ -d "$p" ]; then skip=; [ "$p" = ${agentLayout.stateDir} ] && skip=${shellQuote(keep)}; [ -n "$(ls -A "$p" | grep -vx "$skip")" ] && echo "$p"; elif [ -e "$p" ]; then echo "$p"; fi; done; true`;
+}
+
+/** Every agent path still holding anything; empty output once an install is gone without a trace. */
+export const agentLeftoversCommand = leftoversCommand("");
+
+/** The same, but the backups an uninstall keeps do not count: empty output means nothing to remove. */
+export const agentInstalledCommand = leftoversCommand(keptEntry);
 
 /** Stops a running agent and waits until it is gone (at most 10 s); nothing running is fine. */
 const stopCommands: Record<InitSystem, string> = {
   systemd: "systemctl disable --now dockfleet-agent 2>/dev/null; true",
-  // The supervisor removes its PID file once its agent has exited; a stale file names a dead PID.
-  fallback: `if [ -f ${agentLayout.pidFile} ]; then pid=$(cat ${agentLayout.pidFile}); kill "$pid" 2>/dev/null; i=0; while [ -f ${agentLayout.pidFile} ] && kill -0 "$pid" 2>/dev/null && [ $i -lt 10 ]; do sleep 1; i=$((i + 1)); done; fi; true`,
+  // The supervisor removes its PID file once its agent has exited. A stale file may name a PID that
+  // another process has since been given: only a process running our supervisor is told to stop.
+  fallback: `if [ -f ${agentLayout.pidFile} ]; then pid=$(cat ${agentLayout.pidFile}); if tr '\\0' '\\n' 2>/dev/null </proc/"$pid"/cmdline | grep -qx ${agentLayout.supervisor}; then kill "$pid" 2>/dev/null; i=0; while [ -f ${agentLayout.pidFile} ] && kill -0 "$pid" 2>/dev/null && [ $i -lt 10 ]; do sleep 1; i=$((i + 1)); done; fi; fi; true`,
 };
 
 /** The root commands that manage the agent under one init system. */
@@ -152,7 +177,7 @@ export function serviceCommands(init: InitSystem) {
      * Stops the agent and removes every file an installer wrote, but the volume backups the agent
      * made (`backups/` stays, and with it the state directory). Safe when nothing is there.
      */
-    remove: `${stop}; rm -rf ${agentLayout.dir} ${agentLayout.configDir} ${agentLayout.unit} ${agentLayout.pidFile}; if [ -d ${agentLayout.stateDir} ]; then find ${agentLayout.stateDir} -mindepth 1 -maxdepth 1 ! -name backups -exec rm -rf {} +; rmdir ${agentLayout.stateDir} 2>/dev/null; fi${init === "systemd" ? "; systemctl daemon-reload" : ""}; true`,
+    remove: `${stop}; rm -rf ${agentLayout.dir} ${agentLayout.configDir} ${agentLayout.unit} ${agentLayout.pidFile} ${agentLayout.log}; if [ -d ${agentLayout.stateDir} ]; then find ${agentLayout.stateDir} -mindepth 1 -maxdepth 1 ! -name ${keptEntry} -exec rm -rf {} +; rmdir ${agentLayout.stateDir} 2>/dev/null; fi${init === "systemd" ? "; systemctl daemon-reload" : ""}; true`,
     logTail:
       init === "systemd" ? "journalctl -u dockfleet-agent -n 30 --no-pager" : `tail -n 30 ${agentLayout.log}`,
   };
