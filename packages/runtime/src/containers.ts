@@ -19,6 +19,7 @@ import {
   ResourcesSchema,
   RestartPolicySchema,
 } from "./containers/spec.ts";
+import { throwIfAborted } from "./engine-stream.ts";
 import { engineCall, isRuntimeError } from "./errors.ts";
 import { parseInput } from "./parse-input.ts";
 
@@ -212,12 +213,20 @@ export async function topContainer(client: DockerClient, ref: string, psArgs?: s
   return { titles: top.Titles, processes: top.Processes ?? [] };
 }
 
-/** Blocks until the container stops and returns its exit code. */
-export async function waitContainer(client: DockerClient, ref: string): Promise<number> {
-  const result = (await engineCall(`wait for container ${quoted(ref)}`, () =>
-    client.docker.getContainer(ref).wait(),
-  )) as {
-    StatusCode: number;
-  };
+/**
+ * Blocks until the container stops and returns its exit code. Aborting `signal` closes the Engine
+ * request and rejects with `aborted`: a caller that gave up must not hold a connection until the
+ * container happens to stop.
+ */
+export async function waitContainer(
+  client: DockerClient,
+  ref: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<number> {
+  const what = `wait for container ${quoted(ref)}`;
+  throwIfAborted(options.signal, what);
+  const result = (await engineCall(what, () =>
+    client.docker.getContainer(ref).wait({ abortSignal: options.signal }),
+  )) as { StatusCode: number };
   return result.StatusCode;
 }

@@ -80,10 +80,8 @@ export const containerHandlers = {
   "container.top": async (ctx, input) => topContainer(await ctx.docker(), input.containerId, input.psArgs),
   "container.stats": async (ctx, input, signal) =>
     createStatsSampler(await ctx.docker()).sample(input.containerId, signal),
-  // The runtime's wait takes no signal: a call ended early (deadline, cancel) answers at once, but
-  // its Engine request stays open until the container stops.
-  "container.wait": async (ctx, input) => ({
-    exitCode: await waitContainer(await ctx.docker(), input.containerId),
+  "container.wait": async (ctx, input, signal) => ({
+    exitCode: await waitContainer(await ctx.docker(), input.containerId, { signal }),
   }),
   "container.commit": async (ctx, { containerId, ...spec }) => ({
     imageId: await commitContainer(await ctx.docker(), { container: containerId, ...spec }),

@@ -26,7 +26,12 @@ export interface LinkedAgent {
   stop(): Promise<void>;
 }
 
-export async function startLinkedAgent(fleet: TestConsole, name: string): Promise<LinkedAgent> {
+export async function startLinkedAgent(
+  fleet: TestConsole,
+  name: string,
+  /** More of the agent's environment, e.g. DOCKER_HOST to put a watching socket before the Engine. */
+  env: Record<string, string> = {},
+): Promise<LinkedAgent> {
   const [bundle, stateDir]: [AgentBundle, string] = await Promise.all([
     buildAgentBundle(),
     mkdtemp(join(tmpdir(), "dftest-agent-state-")),
@@ -37,6 +42,7 @@ export async function startLinkedAgent(fleet: TestConsole, name: string): Promis
     DOCKFLEET_CONSOLE_URL: fleet.url,
     DOCKFLEET_STATE_DIR: stateDir,
     DOCKFLEET_ENROLL_TOKEN: token,
+    ...env,
   });
   await Promise.race([
     until(() => hostLink(fleet.db).isConnected(host.id)),
