@@ -1,5 +1,6 @@
 /** Host-scoped container procedures (`containers.*`), each going through the host's agent. */
 
+import { tracked } from "@trpc/server";
 import { hostProcedure, router } from "../trpc.ts";
 import {
   ContainerInput,
@@ -35,16 +36,14 @@ export const containersRouter = router({
   restart: hostProcedure("container:operate")
     .input(StopContainerInput)
     .mutation(({ ctx, input }) => restartContainer(ctx.db, ctx.host, input)),
+  /** Each line is a tracked event: a reconnecting EventSource sends its id back and misses nothing. */
   logs: hostProcedure("container:logs")
     .input(LogsInput)
-    .subscription(({ ctx, input, signal }) =>
-      followContainerLogs(
-        ctx.db,
-        ctx.host,
-        { containerId: input.containerId, tail: input.tail, cursor: input.cursor },
-        signal,
-      ),
-    ),
+    .subscription(async function* ({ ctx, input, signal }) {
+      for await (const { id, line } of followContainerLogs(ctx.db, ctx.host, input, signal)) {
+        yield tracked(id, line);
+      }
+    }),
   /** Live resource usage: one sweep of the running containers (or those named) per interval. */
   stats: hostProcedure("container:view")
     .input(StatsInput)

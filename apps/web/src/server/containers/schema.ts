@@ -1,6 +1,6 @@
 /** Inputs of the host-scoped container procedures (`hostId` comes from hostProcedure). */
 import { TerminalInputSchema } from "@dockfleet/protocol";
-import { LogCursorSchema, TerminalSizeSchema } from "@dockfleet/runtime";
+import { TerminalSizeSchema } from "@dockfleet/runtime";
 import { z } from "zod";
 
 export const ListContainersInput = z.object({ all: z.boolean().default(true) });
@@ -19,8 +19,12 @@ export const ExecInput = ContainerInput.extend({
 export const LogsInput = ContainerInput.extend({
   /** Lines of backlog before following (the first view reads the end of the log, never all of it). */
   tail: z.number().int().min(0).max(10_000).default(200),
-  /** Resume right after the last line received (e.g. after the browser reconnects). */
-  cursor: LogCursorSchema.optional(),
+  /**
+   * The id of the last line received (each line's SSE event id): continue right after it, with no
+   * backlog. httpSubscriptionLink sends it on reconnect, in the input or as the Last-Event-ID header.
+   * Decoded by the service, so a malformed one is an `invalid` error naming this field.
+   */
+  lastEventId: z.string().optional(),
 });
 
 export const TerminalInput = ContainerInput.extend({

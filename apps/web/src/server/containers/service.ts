@@ -1,9 +1,10 @@
 /** Containers of one host, through its agent. */
-import type { LogCursor } from "@dockfleet/runtime";
+import { advanceCursor, type LogLine } from "@dockfleet/runtime";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { callHost, followThroughHost, type HostTarget } from "../hosts/gateway.ts";
 import { followLogs, followStats } from "../link/resume.ts";
 import { hostLink } from "../link/store.ts";
+import { logEventId, parseLogEventId } from "./log-event-id.ts";
 
 export function listContainers(db: PrismaClient, host: HostTarget, input: { all: boolean }) {
   return callHost(db, host, "container.list", { all: input.all });
@@ -42,14 +43,23 @@ export function execInContainer(
   return callHost(db, host, "container.exec", command, { timeoutMs: timeoutSeconds * 1000 });
 }
 
-/** A container's log, the last `tail` lines then new ones, resumed across agent reconnects. */
-export function followContainerLogs(
+/**
+ * A container's log, the last `tail` lines then new ones, resumed across agent reconnects; each
+ * line comes with its event id (the cursor after it). With `lastEventId` it continues right after
+ * that line instead of reading the backlog again.
+ */
+export async function* followContainerLogs(
   db: PrismaClient,
   host: HostTarget,
-  input: { containerId: string; tail: number; cursor?: LogCursor },
+  input: { containerId: string; tail: number; lastEventId?: string },
   signal?: AbortSignal,
-) {
-  return followThroughHost(host, followLogs(hostLink(db), host.id, input, { signal }));
+): AsyncGenerator<{ id: string; line: LogLine }> {
+  let cursor = input.lastEventId === undefined ? undefined : parseLogEventId(input.lastEventId);
+  const command = { containerId: input.containerId, tail: input.tail, cursor };
+  for await (const line of followThroughHost(host, followLogs(hostLink(db), host.id, command, { signal }))) {
+    cursor = advanceCursor(cursor, line.timestamp);
+    yield { id: logEventId(cursor), line };
+  }
 }
 
 /** CPU, memory, network and block I/O of the host's running containers (or some), one sweep per interval. */

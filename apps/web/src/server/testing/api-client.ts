@@ -83,10 +83,26 @@ export class ApiClient {
    * (denied, offline…) is thrown as an Error whose message starts with the tRPC code.
    */
   async *subscribe<T = unknown>(path: string, input: unknown, signal?: AbortSignal): AsyncGenerator<T> {
+    for await (const event of this.subscribeTracked<T>(path, input, { signal })) yield event.data;
+  }
+
+  /**
+   * Like `subscribe`, with each event's id (set by the procedure's `tracked()`); `lastEventId` is
+   * sent as a reconnecting EventSource sends it, in the Last-Event-ID header.
+   */
+  async *subscribeTracked<T = unknown>(
+    path: string,
+    input: unknown,
+    options: { signal?: AbortSignal; lastEventId?: string } = {},
+  ): AsyncGenerator<{ id: string | undefined; data: T }> {
     const query = `?input=${encodeURIComponent(JSON.stringify(superjson.serialize(input)))}`;
     const response = await fetch(`${this.baseUrl}/api/trpc/${path}${query}`, {
-      headers: { ...this.headers(), accept: "text/event-stream" },
-      signal,
+      headers: {
+        ...this.headers(),
+        accept: "text/event-stream",
+        ...(options.lastEventId === undefined ? {} : { "last-event-id": options.lastEventId }),
+      },
+      signal: options.signal,
     });
     if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
     let buffer = "";
@@ -101,13 +117,14 @@ export class ApiClient {
         const type = event.match(/^event: (.*)$/m)?.[1];
         const data = event.match(/^data: (.*)$/m)?.[1];
         if (type === "return") return; // the procedure's stream ended
-        if (data === undefined || type === "connected") continue;
+        // Besides data and errors: `connected`, pings, and `restore-id` (an id without data).
+        if (data === undefined || (type !== undefined && type !== "serialized-error")) continue;
         const parsed = JSON.parse(data);
         if (type === "serialized-error") {
           const error = superjson.deserialize(parsed) as { message: string; data: { code: string } };
           throw new Error(`${error.data.code}: ${error.message}`);
         }
-        yield superjson.deserialize(parsed) as T;
+        yield { id: event.match(/^id: (.*)$/m)?.[1], data: superjson.deserialize(parsed) as T };
       }
     }
   }

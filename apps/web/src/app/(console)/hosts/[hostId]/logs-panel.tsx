@@ -13,19 +13,17 @@ const keptLines = 2_000;
 /** Within this many pixels of the bottom counts as "at the bottom": following resumes there. */
 const stickyPx = 16;
 
-/** A line and its place in what this panel received: a stable key while older lines are dropped. */
-type NumberedLine = LogLine & { number: number };
+/** A line and its event id (the log position after it): a stable key while older lines are dropped. */
+type KeyedLine = LogLine & { id: string };
 
 /** Lines arriving in a burst are added once per frame, not one render per line. */
 function useLineBuffer() {
-  const [lines, setLines] = useState<NumberedLine[]>([]);
-  const pending = useRef<NumberedLine[]>([]);
-  const received = useRef(0);
+  const [lines, setLines] = useState<KeyedLine[]>([]);
+  const pending = useRef<KeyedLine[]>([]);
   const frame = useRef<number | undefined>(undefined);
   useEffect(() => () => cancelAnimationFrame(frame.current ?? 0), []);
-  const add = (line: LogLine) => {
-    received.current += 1;
-    pending.current.push({ ...line, number: received.current });
+  const add = (id: string, line: LogLine) => {
+    pending.current.push({ ...line, id });
     frame.current ??= requestAnimationFrame(() => {
       frame.current = undefined;
       const arrived = pending.current;
@@ -45,9 +43,11 @@ export function LogsPanel({ hostId, containerId }: { hostId: string; containerId
       { hostId, containerId, tail: backlogLines },
       {
         ...streamError.handlers,
-        onData: (line) => {
+        // httpSubscriptionLink keeps the last id and sends it when it reconnects: the log goes on
+        // after that line, no backlog again.
+        onData: ({ id, data }) => {
           streamError.clear();
-          add(line);
+          add(id, data);
         },
       },
     ),
@@ -64,6 +64,7 @@ export function LogsPanel({ hostId, containerId }: { hostId: string; containerId
     following.current = element.scrollHeight - element.scrollTop - element.clientHeight < stickyPx;
   };
   const ended = logs.status === "idle";
+  const reconnecting = logs.status === "connecting" && lines.length > 0;
   return (
     <div className="space-y-2">
       <ErrorMessage error={streamError.error} />
@@ -76,7 +77,7 @@ export function LogsPanel({ hostId, containerId }: { hostId: string; containerId
       >
         {lines.map((line) => (
           <div
-            key={line.number}
+            key={line.id}
             data-stream={line.stream}
             className={`whitespace-pre-wrap break-all ${line.stream === "stderr" ? "border-l-2 border-red-500 pl-1 text-red-300" : "pl-1.5 text-zinc-200"}`}
           >
@@ -90,7 +91,9 @@ export function LogsPanel({ hostId, containerId }: { hostId: string; containerId
           ? "The log ended (the container stopped). Open it again to follow a new run."
           : lines.length === 0
             ? "Waiting for lines…"
-            : "Following. stderr lines are marked red; scroll up to stop following, to the bottom to resume."}
+            : reconnecting
+              ? "Reconnecting… the log goes on from the last line shown."
+              : "Following. stderr lines are marked red; scroll up to stop following, to the bottom to resume."}
       </p>
     </div>
   );
