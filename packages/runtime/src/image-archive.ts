@@ -4,6 +4,7 @@ import { pipeline } from "node:stream/promises";
 import type { DockerClient } from "./client.ts";
 import { dial } from "./dial.ts";
 import { engineCall, RuntimeError, toRuntimeError } from "./errors.ts";
+import { wholeArchive } from "./image-archive-check.ts";
 import { jsonLines, messageError } from "./json-lines.ts";
 
 /** Streams one or more images (with their names and layers) as a tar into `sink`. */
@@ -30,7 +31,11 @@ export async function saveImages(
   });
 }
 
-/** Loads images from a `saveImages` / `docker save` tar; returns the names (or ids) loaded. */
+/**
+ * Loads images from a `saveImages` / `docker save` tar, or that tar gzip-compressed; returns the
+ * names (or ids) loaded. An archive that is not whole is refused (`invalid_spec`, saying what is
+ * wrong) and the Engine, its upload aborted, loads nothing of it.
+ */
 export async function loadImages(
   client: DockerClient,
   source: Readable,
@@ -41,17 +46,22 @@ export async function loadImages(
     file: Readable,
     opts: object,
   ) => Promise<Readable>;
-  const response = await engineCall("load images", () =>
-    load(source, { quiet: true, abortSignal: options.signal }),
-  );
-
-  const loaded: string[] = [];
-  for await (const message of jsonLines(response)) {
-    const failure = messageError(message);
-    if (failure) throw new RuntimeError("invalid_spec", `load images: ${failure}`);
-    const line = message.stream?.trim() ?? "";
-    const named = /^Loaded image(?: ID)?: (.+)$/.exec(line);
-    if (named?.[1]) loaded.push(named[1]);
+  const archive = wholeArchive(source);
+  try {
+    const response = await engineCall("load images", () =>
+      load(archive, { quiet: true, abortSignal: options.signal }),
+    );
+    const loaded: string[] = [];
+    for await (const message of jsonLines(response)) {
+      const failure = messageError(message);
+      if (failure) throw new RuntimeError("invalid_spec", `load images: ${failure}`);
+      const line = message.stream?.trim() ?? "";
+      const named = /^Loaded image(?: ID)?: (.+)$/.exec(line);
+      if (named?.[1]) loaded.push(named[1]);
+    }
+    return loaded;
+  } finally {
+    // Ends the walk (and with it the reading of `source`) when the Engine answered early or failed.
+    archive.destroy();
   }
-  return loaded;
 }
