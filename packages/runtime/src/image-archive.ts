@@ -54,7 +54,12 @@ export async function loadImages(
     const loaded: string[] = [];
     for await (const message of jsonLines(response)) {
       const failure = messageError(message);
-      if (failure) throw new RuntimeError("invalid_spec", `load images: ${failure}`);
+      if (failure) {
+        throw new RuntimeError(
+          "invalid_spec",
+          `load images: the Engine refused the archive (not a whole \`docker save\` archive?): ${failure}`,
+        );
+      }
       const line = message.stream?.trim() ?? "";
       const named = /^Loaded image(?: ID)?: (.+)$/.exec(line);
       if (named?.[1]) loaded.push(named[1]);

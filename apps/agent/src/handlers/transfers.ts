@@ -9,13 +9,6 @@ import { exportContainer, isRuntimeError, loadImages, saveImages } from "@dockfl
 import { archivePieces, readPieceBytes } from "./container-files.ts";
 import type { Handlers } from "./types.ts";
 
-/**
- * Bytes of an upload kept from the Engine until its sha256 checked out. A tar archive ends with
- * zero blocks inside its last record (10 KiB with GNU tar's default blocking): held back, the
- * Engine never sees an end and cannot take a damaged archive for a whole one and load part of it.
- */
-export const heldBackBytes = 10 * 1024;
-
 /** Outgoing archives have no size limit: the console's pace bounds what the agent holds. */
 const unlimited = (what: string) => ({
   path: what,
@@ -40,13 +33,13 @@ class Received {
 
 /**
  * The console's pieces as the bytes of a tar stream for the Engine, taken from the inbox only as
- * fast as the Engine reads. The last `heldBackBytes` go out only once `end` brought the sha256 of
- * exactly what came; otherwise the stream fails and the Engine, its upload cut short, loads nothing.
+ * fast as the Engine reads. The stream ends only once `end` brought the sha256 of exactly what
+ * came; otherwise it fails, and loadImages, which sends the archive's end-of-archive marker only
+ * after a clean end, aborts the Engine's request: nothing is loaded.
  */
 function verifiedUpload(inbox: AsyncIterable<StreamInput<"image.load">>, received: Received): Readable {
   const hash = createHash("sha256");
   async function* bytes(): AsyncGenerator<Buffer> {
-    let held = Buffer.alloc(0);
     for await (const message of inbox) {
       if (message.kind === "end") {
         const sha256 = hash.digest("hex");
@@ -56,31 +49,22 @@ function verifiedUpload(inbox: AsyncIterable<StreamInput<"image.load">>, receive
             `image.load: the archive that arrived (${received.bytes} bytes, sha256 ${sha256}) is not the one sent (sha256 ${message.sha256}); nothing was loaded`,
           );
         }
-        if (held.length > 0) yield held;
         return;
       }
       const piece = Buffer.from(message.data, "base64");
       hash.update(piece);
       received.add(piece.length);
-      held = Buffer.concat([held, piece]);
-      if (held.length > heldBackBytes) {
-        yield held.subarray(0, held.length - heldBackBytes);
-        held = Buffer.from(held.subarray(held.length - heldBackBytes));
-      }
+      yield piece;
     }
     throw new LinkError("cancelled", "image.load: the upload stopped before its end; nothing was loaded");
   }
   return Readable.from(bytes(), { objectMode: false });
 }
 
-/** A load the Engine refused names the likely cause: an archive that is not a whole `docker save`. */
+/** The runtime names why it or the Engine refused the archive (not whole, not a `docker save`). */
 function refusedArchive(error: unknown): unknown {
   if (!isRuntimeError(error, "invalid_spec")) return error;
-  return new LinkError(
-    "docker",
-    `image.load: the Engine refused the archive (not a whole \`docker save\` archive?): ${error.message}`,
-    "invalid_spec",
-  );
+  return new LinkError("docker", `image.load: ${error.message}`, "invalid_spec");
 }
 
 export const transferHandlers = {
