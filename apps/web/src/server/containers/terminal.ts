@@ -1,27 +1,19 @@
 /**
  * Web terminals: `docker exec -it` in a container through the host's agent. The subscription that
  * opens a terminal owns it and streams the screen; keystrokes and resizes come by mutation, naming
- * the session. Sessions live in this console process: the browser reaches the same one for both
- * (a load balancer in front of replicas needs sticky sessions, as for any terminal).
+ * the session. The session lives on the console replica that opened it; a mutation that lands on
+ * another replica is forwarded to it (terminal-sessions.ts), so a load balancer needs no sticky
+ * sessions.
  */
-import { randomUUID } from "node:crypto";
-import { isLinkError, type TerminalInput } from "@dockfleet/protocol";
+import { isLinkError, type LinkError, type TerminalInput } from "@dockfleet/protocol";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { Actor } from "../access/actor.ts";
 import { auditActor } from "../audit/from-request.ts";
 import { recordAudit } from "../audit/service.ts";
 import { DomainError } from "../errors.ts";
 import { type HostTarget, linkFailure } from "../hosts/gateway.ts";
-import type { LinkStream } from "../link/registry.ts";
 import { hostLink } from "../link/store.ts";
-
-interface TerminalSession {
-  userId: string;
-  hostId: string;
-  stream: LinkStream<"container.terminal">;
-}
-
-const sessions = new Map<string, TerminalSession>();
+import { type Delivery, terminalSessions } from "./terminal-sessions.ts";
 
 export type TerminalEvent =
   | { kind: "opened"; sessionId: string }
@@ -54,9 +46,10 @@ export async function* openTerminal(
     detail: { cmd: input.cmd, user: input.user ?? null },
     ip: meta.ip,
   });
-  const stream = hostLink(db).stream(host.id, "container.terminal", input, { signal: meta.signal });
-  const sessionId = randomUUID();
-  sessions.set(sessionId, { userId: actor.user.id, hostId: host.id, stream });
+  const link = hostLink(db);
+  const stream = link.stream(host.id, "container.terminal", input, { signal: meta.signal });
+  const sessions = terminalSessions(link);
+  const sessionId = sessions.open({ userId: actor.user.id, hostId: host.id, stream });
   try {
     yield { kind: "opened", sessionId };
     for await (const chunk of stream) {
@@ -68,24 +61,46 @@ export async function* openTerminal(
     if (isLinkError(error)) throw linkFailure(error, host);
     throw error;
   } finally {
-    sessions.delete(sessionId);
+    sessions.close(sessionId);
     stream.cancel();
   }
 }
 
-/** Keystrokes or a resize for a terminal the same user opened on the same host. */
-export function sendTerminalInput(
+/**
+ * Keystrokes or a resize for a terminal the same user opened on the same host, on whichever
+ * replica holds it. Never audited nor logged: they may hold passwords.
+ */
+export async function sendTerminalInput(
+  db: PrismaClient,
   actor: Actor,
   hostId: string,
   sessionId: string,
   input: TerminalInput,
-): void {
-  const session = sessions.get(sessionId);
-  if (!session || session.userId !== actor.user.id || session.hostId !== hostId) {
-    throw new DomainError(
-      "not_found",
-      "no such terminal open here (it ended, or was opened by someone else)",
-    );
+): Promise<void> {
+  let delivery: Delivery;
+  try {
+    delivery = await terminalSessions(hostLink(db)).send({ userId: actor.user.id, hostId, sessionId }, input);
+  } catch (error) {
+    if (isLinkError(error)) throw inputFailure(error);
+    throw error;
   }
-  session.stream.send(input);
+  if (delivery === "not_found") throw noSuchTerminal();
+}
+
+function noSuchTerminal(why = "it ended, or was opened by someone else"): DomainError {
+  return new DomainError("not_found", `no such terminal open (${why})`);
+}
+
+/** The holder could not be asked; a holder that is gone took its terminals with it. */
+function inputFailure(error: LinkError): DomainError {
+  switch (error.code) {
+    case "offline":
+      return noSuchTerminal("the console replica that opened it stopped, or is out of reach");
+    case "unsupported":
+      return noSuchTerminal();
+    case "invalid":
+      return new DomainError("invalid", error.message);
+    default:
+      return new DomainError("unavailable", `the console replica holding this terminal: ${error.message}`);
+  }
 }

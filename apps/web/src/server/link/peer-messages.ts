@@ -36,6 +36,11 @@ export const PeerMessageSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("input"), ...base, input: Encoded }),
   z.object({ kind: z.literal("ack"), ...base, seq: z.number().int() }),
   z.object({ kind: z.literal("chunk"), ...base, seq: z.number().int(), chunk: Encoded }),
+  /**
+   * A question about the receiver's own state (not a host's agent), for what it answers on `topic`,
+   * e.g. a terminal's keystrokes for the replica holding the session. Answered with a `result`.
+   */
+  z.object({ kind: z.literal("request"), ...base, topic: z.string(), body: Encoded }),
   /** A job's progress report, from the holder to the requester (as the holder parsed it). */
   z.object({ kind: z.literal("progress"), ...base, progress: Encoded }),
   z.discriminatedUnion("ok", [

@@ -16,12 +16,13 @@ import { failedStream, type LinkStream, type StreamOptions } from "./connection.
 import { decode, type Encoded, encode, type PeerMessage, type ResultPeerMessage } from "./peer-messages.ts";
 import { type StreamEnds, streamEnds } from "./stream-ends.ts";
 
-/** A call or stream this replica asked another for, waiting for its answer. */
+/** A call, stream or request this replica asked another for, waiting for its answer. */
 export interface OutRoute {
   kind: "call" | "stream";
   /** Undefined while the holder is being looked up. */
   peer(): string | undefined;
-  hostId: string;
+  /** The host the call or stream is for; none for a request about the peer's own state. */
+  hostId?: string;
   onChunk(seq: number, chunk: Encoded): void;
   onProgress(progress: Encoded): void;
   onResult(message: ResultPeerMessage): void;

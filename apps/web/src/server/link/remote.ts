@@ -10,10 +10,13 @@
  * acknowledged, and the requester acknowledges a chunk once its consumer had room for it; a slow
  * reader on one replica slows the agent held by another, as it does locally.
  *
+ * Requests ask another replica about its own state rather than an agent's (a terminal session it
+ * holds): answered by what that replica registered for the request's topic.
+ *
  * Failures: a replica that dies (its LISTEN session vanishes, or it stops beating) fails the calls
  * and streams routed to it with `offline` and cancels those it asked for; so does losing Postgres.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import {
   type CommandInput,
@@ -24,20 +27,16 @@ import {
   parseCommandInput,
   type ResultMessage,
   type StreamCommandName,
+  toLinkError,
   type UnaryCommandName,
 } from "@dockfleet/protocol";
 import { PgBus } from "./bus.ts";
 import type { AgentConnection, CallOptions, LinkStream, StreamOptions } from "./connection.ts";
-import { decode, encode, type PeerMessage, PeerMessageSchema } from "./peer-messages.ts";
-import { type OutRoute, offline, openRemoteStream } from "./remote-stream.ts";
+import { type Answer, decode, encode, type PeerMessage, PeerMessageSchema } from "./peer-messages.ts";
+import { NotHereError, type RoundTripOptions, roundTrip } from "./remote-call.ts";
+import { type OutRoute, offline, openRemoteStream, type RemoteStreamContext } from "./remote-stream.ts";
 import { beat, holderOf, leave, liveAmong, replicaBeatMs, replicaSweepMs, sweep } from "./replicas.ts";
 import { ServedRoutes } from "./served.ts";
-
-class NotHereError extends LinkError {
-  constructor(what: string) {
-    super("offline", `${what}: the host's agent moved to another console replica`);
-  }
-}
 
 /** What the remote side needs from the local registry. */
 export interface LocalLink {
@@ -50,6 +49,12 @@ export interface LocalLink {
   disconnectRequested(hostId: string, code: number, reason: string): void;
 }
 
+/** Answers a request from replica `from` (a value, or a promise of one); a thrown error is the answer too. */
+export type Answerer = (body: unknown, from: string) => unknown;
+
+/** Length of a replica id, in random bytes (written as hex). */
+export const replicaIdBytes = 8;
+
 export interface RemoteLinkOptions {
   databaseUrl: string;
   local: LocalLink;
@@ -57,10 +62,13 @@ export interface RemoteLinkOptions {
 }
 
 export class RemoteLink {
-  readonly replicaId = randomBytes(8).toString("hex");
+  readonly replicaId = randomBytes(replicaIdBytes).toString("hex");
   private readonly bus: PgBus;
   private readonly outgoing = new Map<string, OutRoute>();
   private readonly served: ServedRoutes;
+  private readonly answerers = new Map<string, Answerer>();
+  /** Where calls, streams and requests from here keep their routes and send their messages. */
+  private readonly routing: RemoteStreamContext;
   private readonly timer: NodeJS.Timeout;
   private listenerPid = 0;
   private lastSweep = 0;
@@ -80,6 +88,12 @@ export class RemoteLink {
         await beat(this.bus.query, this.replicaId, pid, this.label);
       },
     });
+    this.routing = {
+      replicaId: this.replicaId,
+      routes: this.outgoing,
+      holder: (id) => this.holder(id),
+      send: (peer, message) => this.bus.send(peer, message),
+    };
     this.served = new ServedRoutes({
       replicaId: this.replicaId,
       connection: (hostId) => options.local.connection(hostId),
@@ -158,62 +172,45 @@ export class RemoteLink {
     hostId: string,
     name: CommandName,
     input: unknown,
-    options: { timeoutMs: number; signal?: AbortSignal; onProgress?: (progress: unknown) => void },
+    options: RoundTripOptions,
   ): Promise<unknown> {
-    const { timeoutMs, signal } = options;
-    const id = randomUUID();
-    if (signal?.aborted)
-      return Promise.reject(new LinkError("cancelled", `${name}: cancelled before it was sent`));
-    return new Promise((resolve, reject) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        this.outgoing.delete(id);
-      };
-      const timer = setTimeout(
-        () => {
-          done();
-          this.tell(peer, { kind: "cancel", from: this.replicaId, id });
-          reject(new LinkError("timeout", `${name}: no answer within ${timeoutMs} ms`));
-        },
-        Math.max(0, timeoutMs),
-      );
-      const onAbort = () => {
-        done();
-        this.tell(peer, { kind: "cancel", from: this.replicaId, id });
-        reject(new LinkError("cancelled", `${name}: cancelled`));
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      const route: OutRoute = {
-        kind: "call",
-        peer: () => peer,
-        hostId,
-        onChunk: () => undefined,
-        onProgress: (progress) => options.onProgress?.(decode(progress)),
-        onResult: (message) => {
-          done();
-          if (message.ok) resolve(decode(message.result));
-          else reject(message.notHere ? new NotHereError(name) : LinkError.from(message.error));
-        },
-        fail: (error) => {
-          done();
-          this.tell(peer, { kind: "cancel", from: this.replicaId, id });
-          reject(error);
-        },
-      };
-      this.outgoing.set(id, route);
-      this.bus
-        .send(peer, {
-          kind: "call",
-          from: this.replicaId,
-          id,
-          hostId,
-          name,
-          input: encode(input),
-          timeoutMs,
-        } satisfies PeerMessage)
-        .catch(() => route.fail(offline(name)));
+    const message = (id: string): PeerMessage => ({
+      kind: "call",
+      from: this.replicaId,
+      id,
+      hostId,
+      name,
+      input: encode(input),
+      timeoutMs: options.timeoutMs,
     });
+    return roundTrip(
+      this.routing,
+      peer,
+      { what: name, hostId, unreachable: offline(name), ...options },
+      message,
+    );
+  }
+
+  /**
+   * Asks `peer` what it answers on `topic` (see `answer`) about `body`. The peer's answerer runs
+   * as the request arrives, so requests take effect there in the order this replica sent them. Fails
+   * with `offline` when the peer dies or Postgres is lost, `unsupported` when the peer does not
+   * answer the topic, `timeout` after `timeoutMs`.
+   */
+  request(peer: string, topic: string, body: unknown, options: { timeoutMs: number }): Promise<unknown> {
+    const unreachable = new LinkError("offline", `${topic}: the other console replica is out of reach`);
+    return roundTrip(this.routing, peer, { what: topic, unreachable, ...options }, (id) => ({
+      kind: "request",
+      from: this.replicaId,
+      id,
+      topic,
+      body: encode(body),
+    }));
+  }
+
+  /** Answers other replicas' requests on `topic` from now on (a thrown error is their answer). */
+  answer(topic: string, answerer: Answerer): void {
+    this.answerers.set(topic, answerer);
   }
 
   stream<N extends StreamCommandName>(
@@ -222,18 +219,7 @@ export class RemoteLink {
     input: CommandInput<N>,
     options: StreamOptions = {},
   ): LinkStream<N> {
-    return openRemoteStream(
-      {
-        replicaId: this.replicaId,
-        routes: this.outgoing,
-        holder: (id) => this.holder(id),
-        send: (peer, message) => this.bus.send(peer, message),
-      },
-      hostId,
-      name,
-      input,
-      options,
-    );
+    return openRemoteStream(this.routing, hostId, name, input, options);
   }
 
   /** Stops: what was routed through us fails, our row goes, the bus closes after what it was sending. */
@@ -275,6 +261,9 @@ export class RemoteLink {
       case "cancel":
         this.served.cancel(message.from, message.id);
         break;
+      case "request":
+        this.answerRequest(message);
+        break;
       case "ack":
         this.served.ack(message.from, message.id, message.seq);
         break;
@@ -305,6 +294,22 @@ export class RemoteLink {
         this.options.local.disconnectRequested(message.hostId, message.code, message.reason);
         break;
     }
+  }
+
+  private answerRequest(request: Extract<PeerMessage, { kind: "request" }>): void {
+    const reply = (answer: Answer) =>
+      this.tell(request.from, { kind: "result", from: this.replicaId, id: request.id, ...answer });
+    const answerer = this.answerers.get(request.topic);
+    if (!answerer) {
+      const error = new LinkError("unsupported", `this console replica does not answer ${request.topic}`);
+      reply({ ok: false, error: error.toJSON() });
+      return;
+    }
+    // The answerer runs now, not after an await: requests take effect in the order they came.
+    new Promise((resolve) => resolve(answerer(decode(request.body), request.from))).then(
+      (result) => reply({ ok: true, result: encode(result) }),
+      (error: unknown) => reply({ ok: false, error: toLinkError(error).toJSON() }),
+    );
   }
 
   /**
