@@ -60,5 +60,7 @@ export const containersRouter = router({
   terminalInput: hostProcedure("container:exec")
     .meta({ requires: "container:exec", unaudited: "keystrokes: the terminal's opening is audited" })
     .input(TerminalSendInput)
-    .mutation(({ ctx, input }) => sendTerminalInput(ctx.actor, ctx.host.id, input.sessionId, input.input)),
+    .mutation(({ ctx, input }) =>
+      sendTerminalInput(ctx.db, ctx.actor, ctx.host.id, input.sessionId, input.input),
+    ),
 });
