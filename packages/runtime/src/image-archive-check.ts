@@ -68,8 +68,8 @@ function inflate(gunzip: Gunzip, piece: Buffer): Promise<void> {
 
 /**
  * A gzip-compressed tar, walked as it inflates. Compressed bytes do not split at the marker, so
- * from the piece whose output reached it on, pieces are held (a few KiB: the marker and gzip's
- * trailer) until gzip's own end and checksum and the walk both say whole.
+ * from the piece whose output reached it on, pieces are held (that piece and what follows it: the
+ * marker, padding and gzip's trailer) until gzip's own end and checksum and the walk say whole.
  */
 async function* gzipTar(pieces: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const walker = new TarWalker();
