@@ -155,15 +155,13 @@ describe("image archives", () => {
     expect(await imageExists()).toBeNull();
   });
 
-  it("refuses a truncated archive with the Engine's reason, and loads nothing", async () => {
+  it("refuses a truncated archive naming where it ends, and loads nothing", async () => {
     const half = archive.subarray(0, archive.length >> 1);
     const stream = link.stream(agent.hostId, "image.load", {});
     const error = await caught(uploadThroughStream(stream, Readable.from([half])));
     expect(error.code).toBe("docker");
     expect(error.dockerCode).toBe("invalid_spec");
-    expect(error.message).toMatch(
-      /refused the archive \(not a whole `docker save` archive\?\).*unexpected EOF/,
-    );
+    expect(error.message).toMatch(/not a whole tar archive: the archive ends inside .*nothing was loaded/);
     expect(await imageExists()).toBeNull();
   });
 
