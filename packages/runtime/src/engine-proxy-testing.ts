@@ -22,6 +22,8 @@ export interface EngineProxy {
   readonly socketPath: string;
   /** Resolves with the first connection that carried a request matching `pattern`, now or later. */
   requested(pattern: RegExp): Promise<ProxiedConnection>;
+  /** Every request line seen so far, over all connections, in order per connection. */
+  requests(): string[];
   close(): Promise<void>;
 }
 
@@ -75,6 +77,7 @@ export async function startEngineProxy(engineSocketPath: string): Promise<Engine
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve) => waiters.push({ pattern, resolve }));
     },
+    requests: () => connections.flatMap((connection) => connection.requests),
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));

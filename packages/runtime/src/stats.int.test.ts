@@ -1,12 +1,9 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { createConnection, createServer, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DockerClient } from "./client.ts";
+import { startEngineProxy } from "./engine-proxy-testing.ts";
 import { isRuntimeError } from "./errors.ts";
 import { StatsSampler, StatsSampleSchema, type StatsSweep } from "./stats.ts";
 import { removeCreated, runTestContainer, waitForExit } from "./test-containers.ts";
@@ -14,34 +11,6 @@ import { testClient } from "./testing.ts";
 
 const run = promisify(execFile);
 
-/** A socket passing bytes to the Engine's and noting the path of every request sent through it. */
-async function countingEngine(): Promise<{ path: string; paths: string[]; close(): Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), "dftest-stats-"));
-  const path = join(dir, "docker.sock");
-  const paths: string[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    const engine = createConnection(client.endpoint.kind === "socket" ? client.endpoint.socketPath : "");
-    sockets.add(socket).add(engine);
-    socket.on("data", (chunk: Buffer) => {
-      for (const match of chunk.toString("latin1").matchAll(/^GET (\S+) HTTP\/1\.1\r$/gm))
-        paths.push(match[1] as string);
-    });
-    socket.pipe(engine).pipe(socket);
-    socket.on("error", () => engine.destroy());
-    engine.on("error", () => socket.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(path, resolve));
-  return {
-    path,
-    paths,
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
 let client: DockerClient;
 
 beforeAll(async () => {
@@ -169,16 +138,22 @@ describe("stats", () => {
       runTestContainer(client, "sleep 3600"),
     ]);
     const name = ((await byName.inspect()).Name as string).slice(1);
-    const engine = await countingEngine();
+    const engine = await startEngineProxy(
+      client.endpoint.kind === "socket" ? client.endpoint.socketPath : "",
+    );
     try {
-      const watched: DockerClient = { ...client, endpoint: { kind: "socket", socketPath: engine.path } };
+      const watched: DockerClient = {
+        ...client,
+        endpoint: { kind: "socket", socketPath: engine.socketPath },
+      };
       const sampler = new StatsSampler(watched, { containers: [byId.id.slice(0, 12), `/${name}`] });
       const sweep = await sampler.sweep();
       expect(sweep.samples.map((s) => s.containerId).sort()).toEqual([byId.id, byName.id].sort());
       expect(sweep.failures).toEqual([]);
       // What went to the Engine: one list, then a stats read of each wanted container and no other.
-      const read = engine.paths.filter((path) => path.includes("/stats?")).map((path) => path.split("/")[3]);
-      expect(engine.paths.filter((path) => path.includes("/containers/json"))).toHaveLength(1);
+      const paths = engine.requests().map((line) => line.split(" ")[1] ?? "");
+      const read = paths.filter((path) => path.includes("/stats?")).map((path) => path.split("/")[3]);
+      expect(paths.filter((path) => path.includes("/containers/json"))).toHaveLength(1);
       expect(read.sort()).toEqual([byId.id, byName.id].sort());
       expect(read).not.toContain(other.id);
     } finally {
