@@ -12,7 +12,8 @@ const input = {
 
 /** Runs the script as `curl … | sh -s -- ARGS` would, as an unprivileged user (nobody). */
 function runAsNobody(args: string[]) {
-  const unprivileged = process.getuid?.() === 0 ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : [];
+  const unprivileged =
+    process.getuid?.() === 0 ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : [];
   const [command = "sh", ...rest] = [...unprivileged, "sh", "-s", "--", ...args];
   return spawnSync(command, rest, { input: installScript(input), encoding: "utf8", cwd: "/" });
 }

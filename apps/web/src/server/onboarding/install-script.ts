@@ -221,7 +221,8 @@ await_enrollment() {
   say "enrolled: the agent is connecting, and the host shows online in the console"
 }
 
-install() {
+# Not named install: a function of that name would shadow install(1), which install_agent runs.
+run_install() {
   token=\${DOCKFLEET_ENROLL_TOKEN:-}
   console_url=\${DOCKFLEET_CONSOLE_URL:-$default_url}
   console_url=\${console_url%/}
@@ -238,7 +239,7 @@ installed_paths() {
 
 # Stops the agent this script (or the console over SSH) installed, by its unit or its supervisor's
 # PID file, and removes its files; running it again finds nothing and says so.
-uninstall() {
+run_uninstall() {
   [ "$(id -u)" = 0 ] || fail "uninstalling needs root: run it as root, or pipe it to sudo sh -s -- --uninstall"
   if ${systemdProbe}; then init=systemd; else init=fallback; fi
   found=$(installed_paths)
@@ -261,8 +262,8 @@ main() {
   trap cleanup EXIT
   trap 'exit 130' INT TERM HUP
   case \${1:-} in
-  '') install ;;
-  --uninstall) uninstall ;;
+  '') run_install ;;
+  --uninstall) run_uninstall ;;
   *) fail "unknown option $1: run this with no option to install the agent, or with --uninstall to remove it" ;;
   esac
 }

@@ -10,9 +10,10 @@ import { type LabHost, labUp } from "../../../../../scripts/lab.ts";
 import type { ApiClient } from "../testing/api-client.ts";
 import { agentBundlePath, startTestConsole, type TestConsole } from "../testing/console.ts";
 import { until } from "../testing/until.ts";
-import { agentDownloadPaths, installScript } from "./install-script.ts";
+import { agentDownloadPaths, installScript, uninstallCommand } from "./install-script.ts";
 import { installContext, uninstallAgent } from "./installer.ts";
-import { agentEnvFile, agentLayout, agentLeftoversCommand } from "./layout.ts";
+import { agentEnvFile, agentInstalledCommand, agentLayout, agentLeftoversCommand } from "./layout.ts";
+import type { Removal } from "./removal.ts";
 import { openSsh, type SshSession } from "./ssh.ts";
 
 interface Enrollment {
@@ -68,6 +69,24 @@ function enroll(name: string): Promise<Enrollment> {
 
 async function nothingInstalled(): Promise<void> {
   expect((await root.exec(agentLeftoversCommand)).stdout).toBe("");
+}
+
+/** Runs the install command of a new enrollment and waits until the console sees the host online. */
+async function installNew(name: string): Promise<Enrollment> {
+  const enrollment = await enroll(name);
+  const run = await root.exec(enrollment.command);
+  expect(run.exitCode, run.stderr).toBe(0);
+  await until(async () => {
+    const record = await fleet.db.host.findUniqueOrThrow({ where: { id: enrollment.hostId } });
+    return record.agentConnected;
+  });
+  return enrollment;
+}
+
+/** A process on the lab host that is gone: no such PID, or a zombie nobody has reaped yet. */
+async function gone(pid: string): Promise<boolean> {
+  const state = await root.exec(`grep -s '^State:' /proc/${pid}/status; true`);
+  return state.stdout === "" || state.stdout.includes("zombie");
 }
 
 /** A stand-in for whatever sits between host and console: passes everything on, but alters the agent. */
@@ -231,14 +250,105 @@ describe("installing the agent by hand with the one-line command", () => {
   });
 
   it("removing a host installed by hand revokes it and says the agent is to be removed there", async () => {
-    const removed = await admin.must<{ uninstalled: boolean; message: string }>("mutate", "hosts.remove", {
-      hostId: first.hostId,
-    });
+    const removed = await admin.must<Removal>("mutate", "hosts.remove", { hostId: first.hostId });
     expect(removed).toEqual({
       uninstalled: false,
       message:
-        "the console has no SSH access to this host (its agent was installed by hand): remove the agent there",
+        "the console has no SSH access to this host (its agent was installed by hand): run the uninstall command there as root",
+      uninstallCommand: `curl -fsSL '${agentUrl}${agentDownloadPaths.script}' | sh -s -- --uninstall`,
     });
     expect(await fleet.db.host.findUnique({ where: { id: first.hostId } })).toBeNull();
+  });
+});
+
+describe("uninstalling an agent installed by hand", () => {
+  const backups = agentLayout.backups;
+  afterAll(async () => {
+    await root?.exec(`rm -rf ${backups}`);
+  });
+
+  let installed: Enrollment;
+
+  it("stops the running agent and removes it, keeping the volume backups", async () => {
+    installed = await installNew("dftest-manual-uninstall");
+    const supervisor = (await root.exec(`cat ${agentLayout.pidFile}`)).stdout.trim();
+    const agent = (await root.exec(`cat /proc/${supervisor}/task/${supervisor}/children`)).stdout.trim();
+    expect(agent).toMatch(/^\d+$/);
+    expect((await root.exec(`tr '\\0' ' ' </proc/${agent}/cmdline`)).stdout).toContain(agentLayout.bundle);
+    // A volume backup the agent made: uninstalling must not take it.
+    await root.exec(`mkdir -p ${backups} && echo archive > ${backups}/data-1.tar.gz`);
+
+    const run = await root.exec(uninstallCommand(agentUrl));
+    expect(run.stderr).toBe("");
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toBe(
+      [
+        `dockfleet: stopping the agent and removing ${agentLayout.dir} ${agentLayout.configDir} ${agentLayout.stateDir} ${agentLayout.pidFile} ${agentLayout.log}`,
+        "dockfleet: the Dockfleet agent is uninstalled",
+        `dockfleet: the volume backups it made are kept in ${backups}: delete them once you no longer need them`,
+        "",
+      ].join("\n"),
+    );
+
+    await until(() => gone(agent));
+    await until(() => gone(supervisor));
+    expect((await root.exec(agentInstalledCommand)).stdout).toBe("");
+    expect((await root.exec(agentLeftoversCommand)).stdout).toBe(`${agentLayout.stateDir}\n`);
+    expect((await root.exec(`ls -A ${agentLayout.stateDir}; cat ${backups}/data-1.tar.gz`)).stdout).toBe(
+      "backups\narchive\n",
+    );
+    await until(async () => {
+      const record = await fleet.db.host.findUniqueOrThrow({ where: { id: installed.hostId } });
+      return !record.agentConnected;
+    });
+  });
+
+  it("the command the console answers when removing the host, run again, finds nothing to remove", async () => {
+    const removed = await admin.must<Removal>("mutate", "hosts.remove", { hostId: installed.hostId });
+    expect(removed.uninstallCommand).toBe(uninstallCommand(agentUrl));
+    const run = await root.exec(removed.uninstallCommand ?? "");
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toBe(
+      [
+        "dockfleet: nothing to remove: the Dockfleet agent is not installed on this host",
+        `dockfleet: the volume backups it made are kept in ${backups}: delete them once you no longer need them`,
+        "",
+      ].join("\n"),
+    );
+    expect((await root.exec(`cat ${backups}/data-1.tar.gz`)).stdout).toBe("archive\n");
+  });
+
+  it("a stale PID file naming another process: that process is left running", async () => {
+    // setsid: the bystander outlives this SSH command, like any other process on the host; it
+    // writes its own PID, which `exec` keeps for sleep.
+    await root.exec(
+      `setsid sh -c 'echo $$ > ${agentLayout.pidFile}; exec sleep 600' </dev/null >/dev/null 2>&1 &`,
+    );
+    const bystander = await until(async () => (await root.exec(`cat ${agentLayout.pidFile}`)).stdout.trim());
+    expect((await root.exec(`cat /proc/${bystander}/cmdline`)).stdout).toMatch(/^sleep/);
+    try {
+      const run = await root.exec(uninstallCommand(agentUrl));
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(run.stdout).toContain(`dockfleet: stopping the agent and removing ${agentLayout.pidFile}\n`);
+      expect((await root.exec(`kill -0 ${bystander}`)).exitCode).toBe(0);
+      expect((await root.exec(agentInstalledCommand)).stdout).toBe("");
+    } finally {
+      await root.exec(`kill ${bystander}`);
+    }
+  });
+
+  it("after an uninstall, a fresh token installs and enrolls the host again", async () => {
+    const again = await installNew("dftest-manual-reinstall");
+    const credential = JSON.parse((await root.exec(`cat ${agentLayout.credential}`)).stdout);
+    expect(credential).toMatchObject({ hostId: again.hostId, hostName: "dftest-manual-reinstall" });
+    expect((await root.exec(`cat ${backups}/data-1.tar.gz`)).stdout).toBe("archive\n");
+
+    const run = await root.exec(uninstallCommand(agentUrl));
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toContain("dockfleet: the Dockfleet agent is uninstalled");
+    await until(async () => {
+      const record = await fleet.db.host.findUniqueOrThrow({ where: { id: again.hostId } });
+      return !record.agentConnected;
+    });
   });
 });
