@@ -48,10 +48,15 @@ async function call<T>(page: Page, path: string, input: unknown): Promise<T> {
   return (await response.json()).result.data.json as T;
 }
 
+/** The `line-N` numbers in the log view, in order (one line per child: their texts run together). */
+async function lineNumbers(page: Page): Promise<number[]> {
+  const lines = await page.getByRole("log").locator(":scope > div").allTextContents();
+  return lines.map((text) => Number(text.match(/line-(\d+)$/)?.[1]));
+}
+
 /** The highest `line-N` in the log view so far. */
 async function lastLineNumber(page: Page): Promise<number> {
-  const text = (await page.getByRole("log").textContent()) ?? "";
-  return Math.max(-1, ...[...text.matchAll(/line-(\d+)/g)].map((match) => Number(match[1])));
+  return Math.max(-1, ...(await lineNumbers(page)));
 }
 
 test("the host page lists the container and charts live usage of the host's containers", async ({ page }) => {
@@ -97,6 +102,24 @@ test("a hidden tab stops following the stats, and showing it again resumes", asy
   await reopened;
   const before = await sweeps();
   await expect.poll(sweeps, liveData).toBeGreaterThan(before);
+});
+
+// Before the stop/start below, while the log holds one run of the container: its numbers run on.
+test("its log goes on after the browser's connection drops, no line lost or repeated", async ({ page }) => {
+  const row = await openLocalHost(page);
+  await row.getByRole("button", { name: "Logs" }).click();
+  await expect(page.getByRole("log")).toContainText(/line-\d+/, liveData);
+  // Like a proxy or a console restart: every connection to the console is cut (its sockets
+  // aborted), the browser's event stream among them; EventSource reconnects with the last event id.
+  const port = new URL(page.url()).port;
+  execFileSync("ss", ["-K", "-H", `dport = :${port} and ( dst 127.0.0.1 or dst [::1] )`]);
+  await expect(page.getByText(/^Reconnecting…/)).toBeVisible();
+  const seen = await lastLineNumber(page);
+  await expect.poll(() => lastLineNumber(page), liveData).toBeGreaterThan(seen + 5);
+  await expect(page.getByText(/^Following\./)).toBeVisible();
+  const numbers = await lineNumbers(page);
+  const first = numbers[0] ?? 0;
+  expect(numbers).toEqual(numbers.map((_, index) => first + index));
 });
 
 test("its log follows, and stopping and starting it shows in the table", async ({ page }) => {
