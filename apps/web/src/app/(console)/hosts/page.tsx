@@ -1,5 +1,5 @@
 "use client";
-/** The fleet's hosts: live agent status and facts, adding a host by hand (one-line install), revoking. */
+/** The fleet's hosts: live agent status and facts, adding a host by hand (one-line install), revoking, removing. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { type FormEvent, useState } from "react";
@@ -13,14 +13,13 @@ import {
   ErrorMessage,
   Field,
   Input,
-  Notice,
   PageHeader,
   Select,
   Table,
 } from "../../_components/ui.tsx";
+import { type Enrollment, InstallCommand, type Removal, RemovedHost } from "./host-commands.tsx";
 
 type Host = RouterOutputs["hosts"]["list"][number];
-type Enrollment = RouterOutputs["hosts"]["enrollmentToken"];
 
 /** The list refreshes this often, so status and "last seen" follow the agents. */
 const refreshMs = 2_500;
@@ -51,43 +50,6 @@ function NewHostGroup() {
       </Button>
       <ErrorMessage error={create.error} />
     </form>
-  );
-}
-
-/** The one-time install command, shown once: the token in it works once and expires soon. */
-function InstallCommand({ enrollment, onDone }: { enrollment: Enrollment; onDone(): void }) {
-  const [copied, setCopied] = useState(false);
-  const copy = async () => {
-    await navigator.clipboard.writeText(enrollment.command);
-    setCopied(true);
-  };
-  return (
-    <Notice>
-      <p>
-        On <strong>{enrollment.hostName}</strong>, as root or as a user who may use sudo, run:
-      </p>
-      <code
-        data-testid="install-command"
-        className="mt-2 block break-all rounded bg-zinc-950 p-2 font-mono text-xs"
-      >
-        {enrollment.command}
-      </code>
-      <p className="mt-2 text-xs text-sky-200">
-        It checks the host (CPU architecture, Docker socket), downloads the agent and a Node runtime from this
-        console and verifies their SHA-256, installs them in <code>/opt/dockfleet/agent</code> as a systemd
-        service (or a supervised process where there is no systemd) and waits until the agent has enrolled.
-        The token works once and expires at {enrollment.expiresAt.toLocaleTimeString()}; it is not shown
-        again. The host turns online below as soon as its agent connects.
-      </p>
-      <div className="mt-2 flex gap-2">
-        <Button variant="secondary" onClick={copy}>
-          {copied ? "Copied" : "Copy command"}
-        </Button>
-        <Button variant="secondary" onClick={onDone}>
-          Done
-        </Button>
-      </div>
-    </Notice>
   );
 }
 
@@ -162,7 +124,15 @@ function Status({ host, now }: { host: Host; now: number }) {
   }
 }
 
-function HostActions({ host, onEnrollment }: { host: Host; onEnrollment(enrollment: Enrollment): void }) {
+function HostActions({
+  host,
+  onEnrollment,
+  onRemoved,
+}: {
+  host: Host;
+  onEnrollment(enrollment: Enrollment): void;
+  onRemoved(removal: Removal): void;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState<"revoke" | "remove">();
@@ -175,7 +145,14 @@ function HostActions({ host, onEnrollment }: { host: Host; onEnrollment(enrollme
       },
     }),
   );
-  const remove = useMutation(trpc.hosts.remove.mutationOptions({ onSuccess: refresh }));
+  const remove = useMutation(
+    trpc.hosts.remove.mutationOptions({
+      onSuccess: (removal) => {
+        onRemoved({ ...removal, hostName: host.name });
+        return refresh();
+      },
+    }),
+  );
   const token = useMutation(trpc.hosts.enrollmentToken.mutationOptions({ onSuccess: onEnrollment }));
   const canManage = useCan("host:manage");
   const canOnboard = useCan("host:onboard");
@@ -212,7 +189,7 @@ function HostActions({ host, onEnrollment }: { host: Host; onEnrollment(enrollme
           <span className="text-xs text-zinc-300">
             {confirming === "revoke"
               ? `Disconnect ${host.name} now? Its agent cannot reconnect until it is enrolled again.`
-              : `Remove ${host.name} from Dockfleet? Its agent is disconnected and, if it was added over SSH, uninstalled (the volume backups it made stay in /var/lib/dockfleet-agent/backups).`}
+              : `Remove ${host.name} from Dockfleet? Its agent is disconnected and, if it was added over SSH, uninstalled; if it was installed by hand, you get the command that uninstalls it there (the volume backups it made stay in /var/lib/dockfleet-agent/backups).`}
           </span>
           <Button
             variant="danger"
@@ -242,6 +219,7 @@ export default function HostsPage() {
   const canOnboard = useCan("host:onboard");
   const canManage = useCan("host:manage");
   const [enrollment, setEnrollment] = useState<Enrollment>();
+  const [removal, setRemoval] = useState<Removal>();
   const now = hosts.dataUpdatedAt || Date.now();
   return (
     <>
@@ -275,6 +253,7 @@ export default function HostsPage() {
             </div>
           </Card>
         )}
+        {removal && <RemovedHost removal={removal} onDone={() => setRemoval(undefined)} />}
         <ErrorMessage error={hosts.error} />
         <Table
           head={[
@@ -311,7 +290,7 @@ export default function HostsPage() {
               <td className="px-4 py-2">{host.hostGroup ? <Badge>{host.hostGroup.name}</Badge> : "—"}</td>
               {(canOnboard || canManage) && (
                 <td className="px-4 py-2">
-                  <HostActions host={host} onEnrollment={setEnrollment} />
+                  <HostActions host={host} onEnrollment={setEnrollment} onRemoved={setRemoval} />
                 </td>
               )}
             </tr>
