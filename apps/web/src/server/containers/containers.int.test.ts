@@ -13,6 +13,7 @@ import { startTestConsole, type TestConsole } from "../testing/console.ts";
 import { type LinkedAgent, startLinkedAgent } from "../testing/linked-agent.ts";
 import { until } from "../testing/until.ts";
 import type { TerminalEvent } from "./terminal.ts";
+import { keys, openTestTerminal } from "./testing.ts";
 
 let fleet: TestConsole;
 let admin: ApiClient;
@@ -32,37 +33,9 @@ afterAll(async () => {
   if (docker) await removeCreated(docker);
 });
 
-const keys = (text: string) => ({ kind: "stdin" as const, data: Buffer.from(text).toString("base64") });
-
-/** A terminal opened over SSE: its session id, what it printed so far, and how it ended. */
-async function openTerminal(client: ApiClient, size = { rows: 30, cols: 100 }) {
-  const abort = new AbortController();
-  const events = client.subscribe<TerminalEvent>(
-    "containers.terminal",
-    { hostId: agent.hostId, containerId, size },
-    abort.signal,
-  );
-  const first = await events.next();
-  if (first.done || first.value.kind !== "opened")
-    throw new Error(`expected "opened", got ${JSON.stringify(first.value)}`);
-  let screen = "";
-  let exitCode: number | null | undefined;
-  const reading = (async () => {
-    for await (const event of events) {
-      if (event.kind === "output") screen += Buffer.from(event.data, "base64").toString();
-      if (event.kind === "exited") exitCode = event.exitCode;
-    }
-  })().catch(() => undefined);
-  return {
-    sessionId: first.value.sessionId,
-    screen: () => screen,
-    exited: async () => {
-      await reading;
-      return exitCode;
-    },
-    close: () => abort.abort(),
-  };
-}
+/** A terminal on this file's container, opened over SSE. */
+const openTerminal = (client: ApiClient, size = { rows: 30, cols: 100 }) =>
+  openTestTerminal(client, { hostId: agent.hostId, containerId, size });
 
 async function waitFor(read: () => string, pattern: RegExp): Promise<void> {
   while (!pattern.test(read())) await new Promise((resolve) => setTimeout(resolve, 20));
