@@ -6,7 +6,7 @@ import { DomainError } from "../errors.ts";
 import { mintEnrollmentToken, revokeHostCredentials } from "../link/enrollment.ts";
 import { isOnline } from "../link/status.ts";
 import { hostLink } from "../link/store.ts";
-import { agentDownloadPaths } from "../onboarding/install-script.ts";
+import { installScriptUrl } from "../onboarding/install-script.ts";
 import { shellQuote } from "../onboarding/layout.ts";
 import { onboardingSettings } from "../onboarding/settings.ts";
 
@@ -111,8 +111,7 @@ export async function assignHostGroup(
  * and sudoers, and sudo's environment rules never meet the token.
  */
 export function installCommand(consoleUrl: string, token: string): string {
-  const script = `${consoleUrl.replace(/\/+$/, "")}${agentDownloadPaths.script}`;
-  return `curl -fsSL ${shellQuote(script)} | DOCKFLEET_ENROLL_TOKEN=${shellQuote(token)} sh`;
+  return `curl -fsSL ${shellQuote(installScriptUrl(consoleUrl))} | DOCKFLEET_ENROLL_TOKEN=${shellQuote(token)} sh`;
 }
 
 /**
