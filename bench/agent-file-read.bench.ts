@@ -76,9 +76,9 @@ try {
       for await (const chunk of stream) {
         chunks += 1;
         for (const item of chunk.items) {
-          const piece = Buffer.from(item.data, "base64");
+          const piece = item.data;
           hash.update(piece);
-          bytes += piece.length;
+          bytes += piece.byteLength;
         }
         if (pauseMs > 0) await sleep(pauseMs);
       }

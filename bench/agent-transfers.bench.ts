@@ -74,9 +74,9 @@ async function saveThroughLink(hostId: string, file: string): Promise<number> {
   let bytes = 0;
   for await (const chunk of stream) {
     for (const item of chunk.items) {
-      const piece = Buffer.from(item.data, "base64");
+      const piece = item.data;
       hash.update(piece);
-      bytes += piece.length;
+      bytes += piece.byteLength;
       if (!out.write(piece)) await once(out, "drain");
     }
   }

@@ -9,3 +9,4 @@ export * from "./define.ts";
 export * from "./envelope.ts";
 export * from "./errors.ts";
 export * from "./version.ts";
+export * from "./wire.ts";

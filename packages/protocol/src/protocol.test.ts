@@ -211,12 +211,16 @@ describe("resource commands", () => {
 
   it("read files as pieces of at most 256 KiB, ending with the archive's sha256", () => {
     const piece = (bytes: number) => ({
-      items: [{ data: Buffer.alloc(bytes).toString("base64") }],
+      items: [{ data: Buffer.alloc(bytes) }],
       dropped: 0,
     });
     expect(parseStreamChunk("container.files.read", piece(256 * 1024)).items).toHaveLength(1);
-    expect(failure(() => parseStreamChunk("container.files.read", piece(256 * 1024 + 3))).message).toMatch(
-      /^container\.files\.read chunk: items\.0\.data: /,
+    expect(failure(() => parseStreamChunk("container.files.read", piece(256 * 1024 + 1))).message).toBe(
+      `container.files.read chunk: items.0.data: a piece of at most ${256 * 1024} bytes`,
+    );
+    const base64 = { items: [{ data: "AAAA" }], dropped: 0 };
+    expect(failure(() => parseStreamChunk("container.files.read", base64)).message).toBe(
+      "container.files.read chunk: items.0.data: bytes (a Uint8Array)",
     );
     const ended = { stat: null, bytes: 10240, sha256: "a".repeat(64) };
     expect(parseCommandResult("container.files.read", ended)).toEqual(ended);

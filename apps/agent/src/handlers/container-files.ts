@@ -32,7 +32,7 @@ export interface ArchiveLimits {
 }
 
 /**
- * The archive in base64 pieces as they are read, counted and hashed on the way; fails as soon as
+ * The archive in pieces as they are read, counted and hashed on the way; fails as soon as
  * it passes the limit. `summary` is complete once the pieces ended.
  */
 export function archivePieces(archive: Readable, limits: ArchiveLimits) {
@@ -46,7 +46,7 @@ export function archivePieces(archive: Readable, limits: ArchiveLimits) {
         if (bytes > limits.limitBytes) throw tooLarge(limits.path, limits.limitBytes);
         hash.update(chunk);
         for (let at = 0; at < chunk.length; at += limits.pieceBytes) {
-          yield { data: chunk.subarray(at, at + limits.pieceBytes).toString("base64") };
+          yield { data: chunk.subarray(at, at + limits.pieceBytes) };
         }
       }
       sha256 = hash.digest("hex");

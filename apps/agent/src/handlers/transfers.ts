@@ -51,7 +51,8 @@ function verifiedUpload(inbox: AsyncIterable<StreamInput<"image.load">>, receive
         }
         return;
       }
-      const piece = Buffer.from(message.data, "base64");
+      // A view of the bytes as they arrived, not a copy.
+      const piece = Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength);
       hash.update(piece);
       received.add(piece.length);
       yield piece;

@@ -1,7 +1,7 @@
 /**
  * Runs the console's commands: checks the input, calls the handler, sends back a typed result or
  * error. Each command has an AbortController, aborted by its deadline or by a cancel from the
- * console. Streams are pumped chunk by chunk, each chunk acknowledged before the next is sent.
+ * console. Streams are pumped in chunks, a few in flight at a time, each acknowledged by the console.
  *
  * The executor outlives connections. When one drops, live streams stop (the console asks again
  * from where they left off) but other commands run on to their end; a result with no connection to
@@ -19,6 +19,7 @@ import {
   type ProgressMessage,
   parseCommandInput,
   parseStreamInput,
+  plainWire,
   type ResultMessage,
   type StreamCommandName,
   toLinkError,
@@ -45,6 +46,8 @@ export interface ExecutorOptions {
   streamBuffer?: number;
   /** Most items in one chunk. */
   chunkItems?: number;
+  /** Chunks of one stream sent and not yet acknowledged, at most. */
+  chunksInFlight?: number;
 }
 
 /** Why a command was stopped early. */
@@ -58,9 +61,13 @@ interface Running {
   inbox?: Inbox<unknown>;
 }
 
-/** Bytes of bulk pieces a stream may hold, and put in one chunk (one WebSocket message). */
+/**
+ * Bytes of bulk pieces a stream may hold, and put in one chunk (one WebSocket message). With
+ * `chunksInFlight` chunks on their way, a stream holds at most 1 MiB + 4 × 256 KiB of pieces.
+ */
 const streamBufferBytes = 1024 * 1024;
 const chunkBytes = 256 * 1024;
+const chunksInFlight = 4;
 
 /** Input messages a stream may have queued before the agent drops more (a terminal paste is one message). */
 const inboxCapacity = 256;
@@ -324,34 +331,61 @@ export class Executor {
       }
     })();
 
+    // Up to `window` chunks travel unacknowledged: the agent reads and encodes the next while the
+    // console takes the previous ones in (both ends busy at once), and an ack is a credit.
+    const window = this.options.chunksInFlight ?? chunksInFlight;
+    let inFlight = 0;
+    let refused = false;
+    let sendError: { error: unknown } | undefined;
     try {
       let seq = 0;
       for (;;) {
-        while (buffer.length === 0 && !readerDone && !signal.aborted) {
+        while (
+          !signal.aborted &&
+          !refused &&
+          !sendError &&
+          (inFlight >= window || (buffer.length === 0 && !readerDone))
+        ) {
           await new Promise<void>((resolve) => {
             wakeSender = resolve;
           });
         }
-        if (signal.aborted) break;
+        if (signal.aborted || refused || sendError) break;
         if (buffer.length === 0 && readerDone) break;
         const chunk = buffer.take();
         wakeReader?.();
-        const ack = await outbound.chunk({ id, seq, chunk });
+        inFlight += 1;
+        const message = plainWire({ id, seq, chunk }, { bytes: command.itemBytes !== undefined });
         seq += 1;
-        if (!ack.accepted) {
-          // Nobody listens any more on the console: stop quietly.
-          stopReading.abort();
-          wakeReader?.();
-          return;
-        }
+        outbound.chunk(message).then(
+          (ack) => {
+            inFlight -= 1;
+            // Nobody listens any more on the console: stop quietly.
+            if (!ack.accepted) refused = true;
+            wakeSender?.();
+          },
+          (error: unknown) => {
+            inFlight -= 1;
+            sendError ??= { error };
+            wakeSender?.();
+          },
+        );
+      }
+      // The result goes only after every chunk was taken: it ends the console's stream.
+      while (inFlight > 0 && !signal.aborted) {
+        await new Promise<void>((resolve) => {
+          wakeSender = resolve;
+        });
       }
     } finally {
       signal.removeEventListener("abort", onAbort);
       stopReading.abort();
       wakeReader?.();
     }
+    if (refused) return;
     await reader;
     if (signal.aborted) throw signal.reason;
+    if (sendError) throw sendError.error;
     if (readerError) throw readerError.error;
     await outbound.result({ id, ok: true, result: run.result() });
   }

@@ -9,6 +9,8 @@ import {
   ConsoleMessageSchema,
   type HelloInput,
   type HelloOutput,
+  linkEncoder,
+  linkTransformer,
 } from "@dockfleet/protocol";
 import { createTRPCUntypedClient, createWSClient, TRPCClientError, wsLink } from "@trpc/client";
 import superjson from "superjson";
@@ -50,6 +52,8 @@ export function openConnection(
     keepAlive: { enabled: true, intervalMs: 5_000, pongTimeoutMs: 5_000 },
     // Never used: the first close ends the connection (below) and the caller reconnects.
     retryDelayMs: () => 60_000,
+    // Byte pieces go in binary frames (see the protocol's wire.ts).
+    experimental_encoder: linkEncoder,
     onError(event) {
       const error = (event as unknown as { error?: Error; message?: string }) ?? {};
       lastError = error.error?.message ?? error.message ?? lastError;
@@ -61,7 +65,7 @@ export function openConnection(
     },
   });
   const client = createTRPCUntypedClient({
-    links: [wsLink({ client: wsClient, transformer: superjson })],
+    links: [wsLink({ client: wsClient, transformer })],
   });
   return {
     client,
@@ -98,6 +102,8 @@ export interface SessionOutcome extends Closed {
 }
 
 const helloTimeoutMs = 30_000;
+
+const transformer = linkTransformer(superjson);
 
 export async function runSession(options: SessionOptions): Promise<SessionOutcome> {
   const connection = openConnection(options.consoleUrl, options);

@@ -14,6 +14,7 @@ import {
 } from "@dockfleet/runtime";
 import { z } from "zod";
 import { stream, unary } from "../define.ts";
+import { bytesPiece } from "../wire.ts";
 import { bounded, ContainerName } from "./bounds.ts";
 
 /** A container's id (full or short) or name. */
@@ -175,13 +176,11 @@ export const containerCommands = {
     description:
       "A path of a container (a directory with its contents) as a tar archive in pieces, up to 1 GiB; ends with the archive's size and sha256",
     input: ContainerPath,
-    /** One piece of the archive: decode each on its own and join the bytes in order. */
-    item: z.object({
-      data: z.base64("a base64-encoded piece of the archive").max(Math.ceil(fileReadPieceLimitBytes / 3) * 4),
-    }),
+    /** One piece of the archive: join the pieces' bytes in order. */
+    item: z.object({ data: bytesPiece(fileReadPieceLimitBytes) }),
     // Nothing of an archive may be lost: a slow reader pauses the read from the Engine.
     overflow: "pause",
-    itemBytes: (piece) => piece.data.length,
+    itemBytes: (piece) => piece.data.byteLength,
     result: z.object({
       /** What the Engine says about the path; null when it did not say. */
       stat: PathStatSchema.nullable(),

@@ -1,27 +1,26 @@
 /**
  * Bulk bytes over the link: image archives (`docker save`) and container filesystems (`docker
- * export`) out of a host, image archives (`docker load`) into it. The bytes travel as base64 pieces
- * of a stream, paced by the consumer, so neither end ever holds a whole archive.
+ * export`) out of a host, image archives (`docker load`) into it. The bytes travel as pieces of a
+ * stream (in binary frames, see wire.ts), paced by the consumer, so neither end ever holds a whole archive.
  */
 import { ImageRef } from "@dockfleet/runtime";
 import { z } from "zod";
 import { stream } from "../define.ts";
+import { bytesPiece } from "../wire.ts";
 import { maxEntries } from "./bounds.ts";
 import { ContainerRefSchema } from "./containers.ts";
 
-/** Most bytes one piece of an archive carries, either way (before base64). */
+/** Most bytes one piece of an archive carries, either way. */
 export const transferPieceLimitBytes = 256 * 1024;
 
-const Piece = z
-  .base64("a base64-encoded piece of the archive")
-  .max(Math.ceil(transferPieceLimitBytes / 3) * 4, "a piece of at most 256 KiB");
+const Piece = bytesPiece(transferPieceLimitBytes);
 
 const Sha256 = z.hash("sha256", { error: "a sha256 in hex (64 characters)" });
 
-/** One piece of an outgoing archive: decode each on its own and join the bytes in order. */
+/** One piece of an outgoing archive: join the pieces' bytes in order. */
 const ArchivePiece = z.object({ data: Piece });
 /** What a piece weighs on the wire: the agent bounds a stream's buffer, and each chunk, by it. */
-const pieceWeight = (piece: z.output<typeof ArchivePiece>) => piece.data.length;
+const pieceWeight = (piece: z.output<typeof ArchivePiece>) => piece.data.byteLength;
 
 /** What the agent read from the Engine, whole: check the joined pieces against it. */
 const ArchiveSummary = z.object({ bytes: z.number().int().min(0), sha256: Sha256 });

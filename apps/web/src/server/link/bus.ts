@@ -6,6 +6,10 @@
  * Order: one connection sends all of a replica's messages, so they commit, and are delivered, in
  * the order they were sent; the receiver fetches a spilled message before it dispatches anything
  * that came after it.
+ *
+ * Other domains may listen on channels of their own (`subscribe`) through the same connection.
+ *
+ * Payloads may hold anything in transit (a terminal's keystrokes): the bus never logs their text.
  */
 import pg from "pg";
 import type { Query } from "./replicas.ts";
@@ -34,6 +38,25 @@ export interface BusOptions {
   log(message: string): void;
 }
 
+/** Listens on a channel of its own through a replica's bus (see `PgBus.subscribe`). */
+export interface Subscriber {
+  /** A notification on the channel, with its payload as sent. */
+  onNotification(payload: string): void;
+  /**
+   * Listening on the channel, the first time or again after a broken connection: whatever was sent
+   * on it meanwhile is lost, so the subscriber catches up from the database.
+   */
+  onListening(): void;
+}
+
+/** The bus of each replica running in this process, by replica id (see `busOf`). */
+const running = new Map<string, PgBus>();
+
+/** The running bus of this process's replica `replicaId`, for domains that listen on channels of their own. */
+export function busOf(replicaId: string): PgBus | undefined {
+  return running.get(replicaId);
+}
+
 interface Clients {
   listener: pg.Client;
   sender: pg.Client;
@@ -45,8 +68,10 @@ export class PgBus {
   private closed = false;
   private readonly pending = new Set<Promise<unknown>>();
   private readonly started: Promise<void>;
+  private readonly subscribers = new Map<string, Subscriber>();
 
   constructor(private readonly options: BusOptions) {
+    running.set(options.replicaId, this);
     this.started = this.connectUntilUp();
   }
 
@@ -87,9 +112,22 @@ export class PgBus {
     return done;
   }
 
+  /**
+   * Listens on `channel` too, for as long as the bus runs (reconnects included): one subscriber per
+   * channel. The channel must not be one the bus uses itself.
+   */
+  subscribe(channel: string, subscriber: Subscriber): void {
+    if (channel.startsWith(broadcastChannel) || this.subscribers.has(channel)) {
+      throw new Error(`the channel ${channel} is taken`);
+    }
+    this.subscribers.set(channel, subscriber);
+    if (this.clients) this.listenOn(this.clients, channel);
+  }
+
   /** Waits for messages already handed to `send`, then disconnects. */
   async close(): Promise<void> {
     this.closed = true;
+    if (running.get(this.options.replicaId) === this) running.delete(this.options.replicaId);
     await Promise.allSettled([...this.pending]);
     const clients = this.clients;
     this.clients = undefined;
@@ -130,13 +168,14 @@ export class PgBus {
     }
     try {
       await Promise.all([clients.listener.connect(), clients.sender.connect()]);
-      clients.listener.on("notification", (notification) => this.receive(clients, notification.payload));
+      clients.listener.on("notification", (notification) => this.notified(clients, notification));
       const listen = clients.listener.escapeIdentifier(replicaChannel(this.options.replicaId));
       await clients.listener.query(`LISTEN ${listen}; LISTEN ${broadcastChannel}`);
       const { rows } = await clients.listener.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
       if (this.closed) throw new Error("closed");
       this.clients = clients;
       up = true;
+      for (const channel of this.subscribers.keys()) this.listenOn(clients, channel);
       await this.options.onConnected(rows[0]?.pid ?? 0);
     } catch (error) {
       if (this.clients === clients) this.clients = undefined;
@@ -155,24 +194,69 @@ export class PgBus {
     void this.connectUntilUp();
   }
 
-  private receive(clients: Clients, payload: string | undefined): void {
+  private listenOn(clients: Clients, channel: string): void {
+    clients.listener.query(`LISTEN ${clients.listener.escapeIdentifier(channel)}`).then(
+      () => {
+        if (this.clients === clients) this.subscribers.get(channel)?.onListening();
+      },
+      // The connection broke: `lost` reconnects, and listens on the channel again.
+      () => undefined,
+    );
+  }
+
+  private notified(clients: Clients, notification: pg.Notification): void {
+    const payload = notification.payload ?? "";
+    const subscriber = this.subscribers.get(notification.channel);
+    if (subscriber) {
+      subscriber.onNotification(payload);
+      return;
+    }
+    let from = `Postgres backend ${notification.processId}`;
+    let bytes = Buffer.byteLength(payload);
     this.inbox = this.inbox
       .then(async () => {
-        let message = JSON.parse(payload ?? "null") as { kind?: unknown; ref?: unknown } | null;
+        let message = parseJson(payload) as { kind?: unknown; ref?: unknown; from?: unknown };
         if (message?.kind === "spilled") {
           const { rows } = await clients.sender.query<{ payload: string }>(
             `DELETE FROM "LinkMessage" WHERE "id" = $1 RETURNING "payload"`,
             [message.ref],
           );
           const row = rows[0];
-          if (!row) throw new Error(`spilled message ${String(message.ref)} is gone`);
-          message = JSON.parse(row.payload);
+          if (!row) throw new Dropped("the spilled message it names is gone");
+          bytes = Buffer.byteLength(row.payload);
+          message = parseJson(row.payload) as typeof message;
         }
-        this.options.onMessage(message);
+        if (typeof message?.from === "string" && replicaIdShape.test(message.from)) {
+          from = `replica ${message.from}`;
+        }
+        try {
+          this.options.onMessage(message);
+        } catch (error) {
+          throw new Dropped(`its handler threw ${(error as Error).name}`);
+        }
       })
       .catch((error: unknown) => {
-        if (this.clients === clients) this.options.log(`dropped a message: ${(error as Error).message}`);
+        if (this.clients !== clients) return;
+        // Only what the bus itself said: a parser's or handler's message may quote the payload.
+        const why = error instanceof Dropped ? error.message : "it could not be fetched";
+        this.options.log(
+          `dropped a message on ${notification.channel} from ${from} (${bytes} bytes): ${why}`,
+        );
       });
+  }
+}
+
+/** A sender's replica id as replicas make them (hex); anything else in `from` is not repeated. */
+const replicaIdShape = /^[0-9a-f]{1,64}$/;
+
+/** Why the bus dropped a message, in words that never quote it. */
+class Dropped extends Error {}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Dropped("not JSON");
   }
 }
 

@@ -61,9 +61,9 @@ const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex
 /** A path of a container read through the stream: the pieces joined, and how the stream ended. */
 async function readFiles(containerId: string, path: string) {
   const stream = link.stream(agent.hostId, "container.files.read", { containerId, path });
-  const pieces: Buffer[] = [];
+  const pieces: Uint8Array[] = [];
   for await (const chunk of stream) {
-    for (const item of chunk.items) pieces.push(Buffer.from(item.data, "base64"));
+    for (const item of chunk.items) pieces.push(item.data);
   }
   return { archive: Buffer.concat(pieces), result: await stream.result };
 }

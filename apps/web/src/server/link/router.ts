@@ -10,7 +10,9 @@ import {
   type ConsoleMessage,
   isCompatibleProtocol,
   linkCloseCodes,
+  linkTransformer,
   ProgressMessageSchema,
+  plainWire,
   protocolVersion,
   ResultMessageSchema,
 } from "@dockfleet/protocol";
@@ -42,7 +44,7 @@ export interface AgentContext {
 }
 
 const t = initTRPC.context<AgentContext>().create({
-  transformer: superjson,
+  transformer: linkTransformer(superjson),
   errorFormatter({ shape }) {
     const { stack: _stack, ...data } = shape.data;
     return { ...shape, data };
@@ -140,7 +142,8 @@ export const agentRouter = t.router({
       for (;;) {
         const next = await connection.outbox.next();
         if (next.done) return;
-        yield next.value;
+        // Input for a running stream is plain JSON and may carry byte pieces (an upload).
+        yield next.value.kind === "input" ? plainWire(next.value, { bytes: true }) : next.value;
       }
     } finally {
       signal?.removeEventListener("abort", stop);

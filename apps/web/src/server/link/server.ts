@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
-import { agentLinkPath, ConnectionParamsSchema, linkCloseCodes } from "@dockfleet/protocol";
+import { agentLinkPath, ConnectionParamsSchema, linkCloseCodes, linkEncoder } from "@dockfleet/protocol";
 import { TRPCError } from "@trpc/server";
 import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import { WebSocketServer } from "ws";
@@ -38,6 +38,8 @@ export function attachAgentLink(
   applyWSSHandler<typeof agentRouter>({
     wss,
     router: agentRouter,
+    // Byte pieces go in binary frames (see the protocol's wire.ts).
+    experimental_encoder: linkEncoder,
     keepAlive: { enabled: true, pingMs: options.pingMs ?? 5_000, pongWaitMs: options.pongWaitMs ?? 5_000 },
     async createContext({ req, res: socket, info }): Promise<AgentContext> {
       const params = ConnectionParamsSchema.safeParse(info.connectionParams ?? {});

@@ -78,9 +78,9 @@ async function tarFiles(bytes: Buffer): Promise<Map<string, Buffer>> {
 
 /** Joins the pieces of an outgoing archive and checks them against the stream's result. */
 async function reassemble(stream: LinkStream<"image.save" | "container.export">): Promise<Buffer> {
-  const pieces: Buffer[] = [];
+  const pieces: Uint8Array[] = [];
   for await (const chunk of stream) {
-    for (const item of chunk.items) pieces.push(Buffer.from(item.data, "base64"));
+    for (const item of chunk.items) pieces.push(item.data);
   }
   const bytes = Buffer.concat(pieces);
   const result = await stream.result;

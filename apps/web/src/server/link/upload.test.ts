@@ -29,7 +29,7 @@ function scriptedStream() {
     },
     [Symbol.asyncIterator]: () => chunks[Symbol.asyncIterator](),
   };
-  const data = () => sent.flatMap((m) => (m.kind === "data" ? [Buffer.from(m.data, "base64")] : []));
+  const data = () => sent.flatMap((m) => (m.kind === "data" ? [m.data] : []));
   return {
     stream,
     data,

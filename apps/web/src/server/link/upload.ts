@@ -85,7 +85,7 @@ export async function uploadThroughStream<R>(
       hash.update(piece);
       sent += piece.length;
       unacknowledged.push(sent);
-      stream.send({ kind: "data", data: piece.toString("base64") });
+      stream.send({ kind: "data", data: piece });
     }
     if (!streamEnded) stream.send({ kind: "end", sha256: hash.digest("hex") });
   } catch (error) {
