@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
+import { protocolVersion } from "@dockfleet/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintEnrollmentToken, revokeHostCredentials } from "../../web/src/server/link/enrollment.ts";
 import { hostLink } from "../../web/src/server/link/store.ts";
@@ -53,7 +54,7 @@ describe("the bundled agent", () => {
   it("prints its version", async () => {
     const { code, output } = await runAgentCommand(bundle.file, ["--version"], {});
     expect(code).toBe(0);
-    expect(output).toMatch(/^dockfleet-agent 0\.1\.0 \(link protocol 1\)/);
+    expect(output).toMatch(new RegExp(`^dockfleet-agent 0\\.1\\.0 \\(link protocol ${protocolVersion}\\)`));
   });
 
   it("refuses to start without settings, naming them, with exit code 78", async () => {

@@ -3,7 +3,13 @@
  * real WebSocket to the real console server, with handlers the test controls.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { agentLinkPath, type HelloInput, isLinkError, linkCloseCodes } from "@dockfleet/protocol";
+import {
+  agentLinkPath,
+  type HelloInput,
+  isLinkError,
+  linkCloseCodes,
+  protocolVersion,
+} from "@dockfleet/protocol";
 import { RuntimeError } from "@dockfleet/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -19,7 +25,7 @@ import { hostLink } from "./store.ts";
 import { caught, noDocker, scriptedFacts } from "./testing.ts";
 
 const facts = scriptedFacts({ hostname: "fake-host" });
-const hello = async (): Promise<HelloInput> => ({ protocolVersion: 1, agentVersion: "9.9.9-test", facts });
+const hello = async (): Promise<HelloInput> => ({ protocolVersion, agentVersion: "9.9.9-test", facts });
 
 /** What the scripted handlers saw, for assertions about the agent's side. */
 const seen = { stopSignals: [] as AbortSignal[], produced: 0, streamAborted: false };
@@ -167,6 +173,25 @@ describe("connection", () => {
       return h.agentConnected ? undefined : h;
     });
     expect(offline.lastSeenAt).not.toBeNull();
+    expect(registry.isConnected(host.id)).toBe(false);
+  });
+
+  it("refuses an agent speaking another link protocol, naming both versions", async () => {
+    const host = await enrolledHost("old-agent-host");
+    const outcome = await runSession({
+      consoleUrl: console_.url,
+      credential: host.credential,
+      handlers: scripted,
+      context: noDocker,
+      hello: async () => ({ ...(await hello()), protocolVersion: protocolVersion - 1 }),
+      log: () => undefined,
+      signal: new AbortController().signal,
+    });
+    expect(outcome).toMatchObject({
+      code: linkCloseCodes.incompatible,
+      greeted: false,
+      reason: `this console speaks link protocol ${protocolVersion}, the agent ${protocolVersion - 1}: install the agent from this console`,
+    });
     expect(registry.isConnected(host.id)).toBe(false);
   });
 

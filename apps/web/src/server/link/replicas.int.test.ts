@@ -3,8 +3,9 @@
  * replica A, calls and streams made on replica B and routed through LISTEN/NOTIFY. Results, typed
  * errors, deadlines, cancels, backpressure, messages over the NOTIFY limit, a replica that stops.
  */
+import { createHash, randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type HelloInput, linkCloseCodes } from "@dockfleet/protocol";
+import { type HelloInput, linkCloseCodes, protocolVersion } from "@dockfleet/protocol";
 import { RuntimeError } from "@dockfleet/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Handlers, StreamRun } from "../../../../agent/src/handlers/index.ts";
@@ -19,13 +20,14 @@ import { mintEnrollmentToken } from "./enrollment.ts";
 import { followLogs } from "./resume.ts";
 import { hostLink } from "./store.ts";
 import { caught, noDocker, scriptedFacts } from "./testing.ts";
+import { uploadThroughStream } from "./upload.ts";
 
 const facts = scriptedFacts({
   hostname: "replica-host",
   // Long enough to make host.facts' result larger than a NOTIFY payload may be.
   securityOptions: Array.from({ length: 400 }, (_, n) => `name=option-${n},profile=default`),
 });
-const hello = async (): Promise<HelloInput> => ({ protocolVersion: 1, agentVersion: "9.9.9-test", facts });
+const hello = async (): Promise<HelloInput> => ({ protocolVersion, agentVersion: "9.9.9-test", facts });
 
 const seen = { stopSignals: [] as AbortSignal[], produced: 0, streamAborted: false };
 
@@ -36,8 +38,33 @@ const line = (n: number, pad = 0) => ({
   line: `line ${n}${"x".repeat(pad)}`,
 });
 
+/** What the scripted image.save sends, in pieces of 200 KiB; image.load keeps what it was sent. */
+const archive = randomBytes(3 * 1024 * 1024 + 17);
+const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+const loaded: Buffer[] = [];
+
 const scripted: Handlers = {
   ...realHandlers,
+  "image.save": async (): Promise<StreamRun<"image.save">> => {
+    async function* pieces() {
+      for (let at = 0; at < archive.length; at += 200 * 1024)
+        yield { data: archive.subarray(at, at + 200 * 1024) };
+    }
+    return { items: pieces(), result: () => ({ bytes: archive.length, sha256: sha256(archive) }) };
+  },
+  "image.load": async (_ctx, _input, _signal, inbox): Promise<StreamRun<"image.load">> => {
+    loaded.length = 0;
+    async function* received() {
+      let bytes = 0;
+      for await (const message of inbox) {
+        if (message.kind === "end") return;
+        loaded.push(Buffer.from(message.data));
+        bytes += message.data.byteLength;
+        yield { received: bytes };
+      }
+    }
+    return { items: received(), result: () => ({ images: [`sha256:${sha256(Buffer.concat(loaded))}`] }) };
+  },
   "host.facts": async () => facts,
   "container.start": async () => null,
   // A pull that reports its steps 300 ms apart (the agent sends at most one report per 250 ms).
@@ -232,6 +259,25 @@ describe("a call on replica B for an agent held by replica A", () => {
     expect(received).toEqual(Array.from({ length: 5_000 }, (_, n) => n));
     await expect(stream.result).resolves.toEqual({ cursor: null });
     await until(async () => (await a.db.linkMessage.count()) === 0);
+  });
+
+  it("carries byte pieces both ways: an archive streamed to B, one uploaded from B", async () => {
+    const save = hostLink(b.db).stream(host.id, "image.save", { images: ["app:1"] });
+    const pieces: Uint8Array[] = [];
+    for await (const chunk of save) for (const item of chunk.items) pieces.push(item.data);
+    expect(Buffer.concat(pieces).equals(archive)).toBe(true);
+    await expect(save.result).resolves.toEqual({ bytes: archive.length, sha256: sha256(archive) });
+
+    const upload = randomBytes(1024 * 1024 + 5);
+    const load = hostLink(b.db).stream(host.id, "image.load", {});
+    const result = await uploadThroughStream(
+      load,
+      (async function* () {
+        yield upload;
+      })(),
+    );
+    expect(result).toEqual({ images: [`sha256:${sha256(upload)}`] });
+    expect(Buffer.concat(loaded).equals(upload)).toBe(true);
   });
 
   it("streams with backpressure: a slow consumer on B pauses the agent on A", async () => {

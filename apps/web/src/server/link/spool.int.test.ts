@@ -9,7 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { HelloInput } from "@dockfleet/protocol";
+import { type HelloInput, protocolVersion } from "@dockfleet/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Handlers } from "../../../../agent/src/handlers/index.ts";
 import { handlers as realHandlers } from "../../../../agent/src/handlers/index.ts";
@@ -56,7 +56,7 @@ async function cuttableProxy(target: string) {
 }
 
 const hello = async (): Promise<HelloInput> => ({
-  protocolVersion: 1,
+  protocolVersion,
   agentVersion: "9.9.9-test",
   facts: null,
   factsError: "no Docker in this test",
