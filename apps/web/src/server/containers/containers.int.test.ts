@@ -226,7 +226,7 @@ describe("a web terminal", () => {
       input: keys("echo secret-password-typed\n"),
     });
     await waitFor(terminal.screen, /secret-password-typed\r?\n/);
-    terminal.close();
+    await terminal.close();
 
     const audit = await fleet.db.auditEvent.findMany({ where: { hostId: agent.hostId } });
     expect(audit.filter((event) => event.action === "containers.terminal")).toHaveLength(2);
@@ -252,7 +252,7 @@ describe("a web terminal", () => {
       input: { kind: "resize", rows: 0, cols: 80 },
     });
     expect(bad.ok ? "ok" : bad.error).toMatchObject({ code: "BAD_REQUEST" });
-    terminal.close();
+    await terminal.close();
   });
 
   // Last: it stops this file's agent.

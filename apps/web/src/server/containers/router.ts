@@ -11,6 +11,7 @@ import {
   StopContainerInput,
   TerminalInput,
   TerminalSendInput,
+  TerminalSessionInput,
 } from "./schema.ts";
 import {
   execInContainer,
@@ -21,7 +22,7 @@ import {
   startContainer,
   stopContainer,
 } from "./service.ts";
-import { openTerminal, sendTerminalInput } from "./terminal.ts";
+import { closeTerminal, openTerminal, sendTerminalInput } from "./terminal.ts";
 
 export const containersRouter = router({
   list: hostProcedure("container:view")
@@ -51,16 +52,24 @@ export const containersRouter = router({
   exec: hostProcedure("container:exec")
     .input(ExecInput)
     .mutation(({ ctx, input }) => execInContainer(ctx.db, ctx.host, input)),
-  /** A terminal: `opened` (with the session id), then the screen, then `exited`. */
+  /**
+   * A terminal: `opened` (with the session id), then the screen, then `exited`. Each event is
+   * tracked with `<sessionId>:<offset>`: a reconnect sending it back reattaches to the same shell.
+   */
   terminal: hostProcedure("container:exec")
     .input(TerminalInput)
-    .subscription(({ ctx, input, signal }) =>
-      openTerminal(ctx.db, ctx.host, ctx.actor, input, { ip: ctx.request.ip, signal }),
-    ),
+    .subscription(async function* ({ ctx, input, signal }) {
+      const events = openTerminal(ctx.db, ctx.host, ctx.actor, input, { ip: ctx.request.ip, signal });
+      for await (const { id, event } of events) yield tracked(id, event);
+    }),
   terminalInput: hostProcedure("container:exec")
     .meta({ requires: "container:exec", unaudited: "keystrokes: the terminal's opening is audited" })
     .input(TerminalSendInput)
     .mutation(({ ctx, input }) =>
       sendTerminalInput(ctx.db, ctx.actor, ctx.host.id, input.sessionId, input.input),
     ),
+  /** Audited like any change: it ends the shell and whatever runs in it (the opening is audited too). */
+  terminalClose: hostProcedure("container:exec")
+    .input(TerminalSessionInput)
+    .mutation(({ ctx, input }) => closeTerminal(ctx.db, ctx.actor, ctx.host.id, input.sessionId)),
 });

@@ -32,12 +32,16 @@ export const TerminalInput = ContainerInput.extend({
   cmd: z.array(z.string().min(1).max(4096)).min(1).max(64).default(["sh"]),
   user: z.string().min(1).max(256).optional(),
   size: TerminalSizeSchema.optional(),
+  /**
+   * The id of the last event received (`<sessionId>:<offset>`): reattach to that terminal and go on
+   * after that byte, instead of opening a new one. httpSubscriptionLink sends it on reconnect, in
+   * the input or as the Last-Event-ID header. Decoded by the service (an `invalid` error naming it).
+   */
+  lastEventId: z.string().optional(),
 });
 
-export const TerminalSendInput = z.object({
-  sessionId: z.uuid(),
-  input: TerminalInputSchema,
-});
+export const TerminalSessionInput = z.object({ sessionId: z.uuid() });
+export const TerminalSendInput = TerminalSessionInput.extend({ input: TerminalInputSchema });
 
 export const StatsInput = z.object({
   /** Only these containers (ids, id prefixes or names); every running one when absent. */

@@ -106,7 +106,7 @@ describe("a terminal's owner and end", () => {
     expect(JSON.stringify(audit.map((event) => event.detail))).not.toContain(
       keys("echo n=$((1000 + 1))\n").data,
     );
-    terminal.close();
+    await terminal.close();
   });
 
   it("answers not found on both replicas once the terminal has ended", async () => {
@@ -126,7 +126,7 @@ describe("a terminal's owner and end", () => {
     const c = await startConsoleProcess(a.databaseUrl);
     const onC = await openTerminal(sameUserOn(c.url, admin.a));
     await c.kill("SIGKILL");
-    onC.close();
+    await onC.drop();
     const unknown = [
       crypto.randomUUID(), // not made by any replica
       flip(35), // A's id with other random bits
@@ -141,6 +141,6 @@ describe("a terminal's owner and end", () => {
     }
     expect(answers(terminal.screen())).toEqual([]);
     await until(() => hostLink(a.db).remote?.inFlight.outgoing === 0);
-    terminal.close();
+    await terminal.close();
   });
 });

@@ -6,18 +6,18 @@
  * Order: the holder hands input to the session's stream as the bus delivers it, and answers only
  * then. The browser sends one call at a time, so by the time its next keystroke reaches any
  * replica the previous one is in the stream (the bus keeps one replica's messages in order too).
+ *
+ * A browser that lost its event stream reattaches to its session on the holder (terminal-session.ts
+ * keeps the shell and its recent output meanwhile). Only there: a reconnect landing on another
+ * replica is told the session is elsewhere, since streaming a screen across replicas would need
+ * the bus to carry it both ways, which it does not do for terminals.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { LinkError, type TerminalInput, TerminalInputSchema } from "@dockfleet/protocol";
 import { z } from "zod";
 import type { LinkRegistry, LinkStream } from "../link/registry.ts";
 import { replicaIdBytes } from "../link/remote.ts";
-
-export interface TerminalSession {
-  userId: string;
-  hostId: string;
-  stream: LinkStream<"container.terminal">;
-}
+import { type TerminalOwner, TerminalSession, type TerminalSessionOptions } from "./terminal-session.ts";
 
 /** Who sends input where: only the user who opened the session, on its host, may type into it. */
 export interface TerminalTarget {
@@ -26,18 +26,38 @@ export interface TerminalTarget {
   sessionId: string;
 }
 
+/** Where a reattaching browser's session stands. */
+export type Reattachment =
+  | { kind: "attached"; session: TerminalSession }
+  /** It was the caller's, and ended: `why` completes "the terminal ended: …". */
+  | { kind: "ended"; why: string }
+  | { kind: "elsewhere" }
+  | { kind: "not_found" };
+
+export type TerminalSettings = TerminalSessionOptions;
+
+/**
+ * Long enough to ride out what drops an event stream — a Wi-Fi or VPN change, a proxy's idle
+ * timeout, a laptop lid closed for a coffee — with the shell and what runs in it intact; short
+ * enough that shells nobody comes back to (a crashed browser: closing a tab ends its shell at once)
+ * do not pile up. Each costs one exec on its host and at most `terminalRingBytes` here.
+ */
+export const terminalGraceMs = 5 * 60_000;
+/** About a screenful of xterm's scrollback (1,000 lines of 100-200 bytes with their escapes). */
+export const terminalRingBytes = 256 * 1024;
+/** How long a reattach is told why its terminal ended, rather than that there is none. */
+const endedKeptMs = 30 * 60_000;
+const endedKeptMax = 1_000;
+
 export type Delivery = "ok" | "not_found";
 
 const inputTopic = "terminal.input";
+const closeTopic = "terminal.close";
 /** As long as a command may take on the link by default before it is a timeout. */
-const inputTimeoutMs = 30_000;
+const forwardTimeoutMs = 30_000;
 
-const ForwardedInput = z.object({
-  userId: z.string(),
-  hostId: z.string(),
-  sessionId: z.string(),
-  input: TerminalInputSchema,
-});
+const ForwardedTarget = z.object({ userId: z.string(), hostId: z.string(), sessionId: z.string() });
+const ForwardedInput = ForwardedTarget.extend({ input: TerminalInputSchema });
 const DeliverySchema = z.enum(["ok", "not_found"]);
 
 /**
@@ -69,8 +89,13 @@ export function holderOfSession(sessionId: string): string | undefined {
 
 class TerminalSessions {
   private readonly sessions = new Map<string, TerminalSession>();
+  /** Sessions let go, kept a while (oldest first) so a late reattach learns why. */
+  private readonly ended = new Map<string, { owner: TerminalOwner; why: string; at: number }>();
 
-  constructor(private readonly link: LinkRegistry) {
+  constructor(
+    private readonly link: LinkRegistry,
+    private readonly settings: TerminalSettings,
+  ) {
     link.remote?.answer(inputTopic, (body) => {
       const parsed = ForwardedInput.safeParse(body);
       // Not zod's message: it could quote the keystrokes.
@@ -78,46 +103,104 @@ class TerminalSessions {
       const { input, ...target } = parsed.data;
       return this.deliver(target, input);
     });
+    link.remote?.answer(closeTopic, (body) => {
+      const parsed = ForwardedTarget.safeParse(body);
+      if (!parsed.success) throw new LinkError("invalid", "a malformed terminal close from another replica");
+      return this.closeHere(parsed.data);
+    });
   }
 
-  /** Registers a session opened here; returns its id. */
-  open(session: TerminalSession): string {
+  /** Takes over a shell's stream opened here; returns the session and its id. */
+  open(
+    owner: TerminalOwner,
+    stream: LinkStream<"container.terminal">,
+  ): { id: string; session: TerminalSession } {
     const replicaId = this.link.replicaId;
-    const sessionId = replicaId ? newSessionId(replicaId) : randomUUID();
-    this.sessions.set(sessionId, session);
-    return sessionId;
+    const id = replicaId ? newSessionId(replicaId) : randomUUID();
+    const session = new TerminalSession(owner, stream, this.settings, (why) => {
+      this.sessions.delete(id);
+      this.remember(id, owner, why);
+    });
+    this.sessions.set(id, session);
+    return { id, session };
   }
 
-  close(sessionId: string): void {
-    this.sessions.delete(sessionId);
+  /** The session a reconnecting browser names, if it is the caller's, on that host and container. */
+  reattach(target: TerminalTarget & { containerId: string }): Reattachment {
+    const holder = holderOfSession(target.sessionId);
+    if (holder !== undefined && this.link.replicaId !== undefined && holder !== this.link.replicaId)
+      return { kind: "elsewhere" };
+    const session = this.sessions.get(target.sessionId);
+    if (session && isOwner(session.owner, target)) return { kind: "attached", session };
+    const ended = this.ended.get(target.sessionId);
+    if (ended && isOwner(ended.owner, target)) return { kind: "ended", why: ended.why };
+    return { kind: "not_found" };
   }
 
   /**
    * Hands input to the session wherever it is held. Throws a LinkError when the holder cannot be
    * asked (`offline`: it stopped or is out of reach; `timeout`; `unsupported`: it holds no terminals).
    */
-  async send(target: TerminalTarget, input: TerminalInput): Promise<Delivery> {
+  send(target: TerminalTarget, input: TerminalInput): Promise<Delivery> {
+    return this.atHolder(target, inputTopic, { ...target, input }, () => this.deliver(target, input));
+  }
+
+  /** Ends the session wherever it is held (the user closed it); throws like `send`. */
+  close(target: TerminalTarget): Promise<Delivery> {
+    return this.atHolder(target, closeTopic, target, () => this.closeHere(target));
+  }
+
+  private async atHolder(
+    target: TerminalTarget,
+    topic: string,
+    body: unknown,
+    here: () => Delivery,
+  ): Promise<Delivery> {
     const holder = holderOfSession(target.sessionId);
     const remote = this.link.remote;
-    if (!remote || holder === undefined || holder === remote.replicaId) return this.deliver(target, input);
-    const answer = await remote.request(
-      holder,
-      inputTopic,
-      { ...target, input },
-      { timeoutMs: inputTimeoutMs },
-    );
+    if (!remote || holder === undefined || holder === remote.replicaId) return here();
+    const answer = await remote.request(holder, topic, body, { timeoutMs: forwardTimeoutMs });
     const delivery = DeliverySchema.safeParse(answer);
     if (!delivery.success)
-      throw new LinkError("invalid", `${inputTopic}: an answer this replica does not understand`);
+      throw new LinkError("invalid", `${topic}: an answer this replica does not understand`);
     return delivery.data;
   }
 
   private deliver(target: TerminalTarget, input: TerminalInput): Delivery {
-    const session = this.sessions.get(target.sessionId);
-    if (!session || session.userId !== target.userId || session.hostId !== target.hostId) return "not_found";
-    session.stream.send(input);
+    const session = this.owned(target);
+    if (!session?.running) return "not_found";
+    session.send(input);
     return "ok";
   }
+
+  private closeHere(target: TerminalTarget): Delivery {
+    const session = this.owned(target);
+    if (!session) return "not_found";
+    session.close();
+    return "ok";
+  }
+
+  private owned(target: TerminalTarget): TerminalSession | undefined {
+    const session = this.sessions.get(target.sessionId);
+    return session && isOwner(session.owner, target) ? session : undefined;
+  }
+
+  private remember(id: string, owner: TerminalOwner, why: string): void {
+    const now = Date.now();
+    for (const [key, entry] of this.ended) {
+      if (now - entry.at < endedKeptMs && this.ended.size < endedKeptMax) break;
+      this.ended.delete(key);
+    }
+    this.ended.set(id, { owner, why, at: now });
+  }
+}
+
+function isOwner(owner: TerminalOwner, target: TerminalTarget & { containerId?: string }): boolean {
+  return (
+    owner.userId === target.userId &&
+    owner.hostId === target.hostId &&
+    (target.containerId === undefined || owner.containerId === target.containerId)
+  );
 }
 
 const byConsole = new WeakMap<LinkRegistry, TerminalSessions>();
@@ -126,8 +209,20 @@ const byConsole = new WeakMap<LinkRegistry, TerminalSessions>();
 export function terminalSessions(link: LinkRegistry): TerminalSessions {
   let sessions = byConsole.get(link);
   if (!sessions) {
-    sessions = new TerminalSessions(link);
+    sessions = new TerminalSessions(link, { graceMs: terminalGraceMs, ringBytes: terminalRingBytes });
     byConsole.set(link, sessions);
   }
   return sessions;
+}
+
+/**
+ * Makes the console's terminal sessions with other settings (a test's short grace period); only
+ * before its first terminal, since the sessions answer other replicas from then on.
+ */
+export function configureTerminals(link: LinkRegistry, settings: Partial<TerminalSettings>): void {
+  if (byConsole.has(link)) throw new Error("this console's terminal sessions are already made");
+  byConsole.set(
+    link,
+    new TerminalSessions(link, { graceMs: terminalGraceMs, ringBytes: terminalRingBytes, ...settings }),
+  );
 }

@@ -55,27 +55,78 @@ function useXterm(element: RefObject<HTMLDivElement | null>) {
   return terminal;
 }
 
+/** The bytes a reattach missed for good, said on the screen itself where they would have been. */
+function skippedNotice(bytes: number): string {
+  const size = bytes < 1024 ? `${bytes} bytes` : `${(bytes / 1024).toFixed(1)} KiB`;
+  return `\r\n\x1b[0m\x1b[33m[… ${size} of output skipped while the connection was down …]\x1b[0m\r\n`;
+}
+
+/**
+ * Ends the shell when the user leaves it (the panel closes, the tab closes or navigates away): a
+ * dropped connection keeps a shell for a grace period, a closed terminal must not. On page exit a
+ * `keepalive` request, since the page's own requests are cancelled as it goes.
+ */
+function useCloseOnLeave(hostId: string, sessionId: string | undefined, live: RefObject<boolean>) {
+  const client = useTRPCClient();
+  useEffect(() => {
+    if (!sessionId) return;
+    const input = { hostId, sessionId };
+    const onPageHide = () => {
+      if (!live.current) return;
+      live.current = false;
+      void fetch("/api/trpc/containers.terminalClose", {
+        method: "POST",
+        keepalive: true,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ json: input }),
+      }).catch(() => undefined);
+    };
+    window.addEventListener("pagehide", onPageHide);
+    return () => {
+      window.removeEventListener("pagehide", onPageHide);
+      if (!live.current) return;
+      live.current = false;
+      client.containers.terminalClose.mutate(input).catch(() => undefined);
+    };
+  }, [client, hostId, sessionId, live]);
+}
+
 export function TerminalPanel({ hostId, containerId }: { hostId: string; containerId: string }) {
   const trpc = useTRPC();
   const client = useTRPCClient();
   const screen = useRef<HTMLDivElement>(null);
   const terminal = useXterm(screen);
   const [sessionId, setSessionId] = useState<string>();
+  /** The shell is open as far as this page knows: leaving must close it. */
+  const live = useRef(false);
   const [exitCode, setExitCode] = useState<number | null>();
   const [inputError, setInputError] = useState<{ message: string }>();
   const streamError = useStreamError();
+  useCloseOnLeave(hostId, sessionId, live);
 
   // Opened with the size the screen had then (a later size would be a new input, so a new shell).
-  useSubscription(
+  // Each event's id names the session and the bytes so far: httpSubscriptionLink sends the last
+  // one when it reconnects, and the same shell goes on from there.
+  const subscription = useSubscription(
     trpc.containers.terminal.subscriptionOptions(
       terminal ? { hostId, containerId, size: terminal.openedAt } : skipToken,
       {
         ...streamError.handlers,
-        onData(event) {
+        onError(error) {
+          live.current = false;
+          streamError.handlers.onError(error);
+          terminal?.term.write(`\r\n\x1b[0m\x1b[31m${error.message}\x1b[0m\r\n`);
+        },
+        onData({ data: event }) {
           streamError.clear();
-          if (event.kind === "opened") setSessionId(event.sessionId);
-          else if (event.kind === "output") terminal?.term.write(fromBase64(event.data));
+          if (event.kind === "opened") {
+            live.current = true;
+            setSessionId(event.sessionId);
+          } else if (event.kind === "reattached") {
+            if (event.skippedBytes > 0) terminal?.term.write(skippedNotice(event.skippedBytes));
+          } else if (event.kind === "output") terminal?.term.write(fromBase64(event.data));
           else {
+            live.current = false;
             setSessionId(undefined);
             setExitCode(event.exitCode);
           }
@@ -83,7 +134,6 @@ export function TerminalPanel({ hostId, containerId }: { hostId: string; contain
       },
     ),
   );
-
   useEffect(() => {
     const term = terminal?.term;
     if (!term || !sessionId) return;
@@ -106,6 +156,8 @@ export function TerminalPanel({ hostId, containerId }: { hostId: string; contain
   }, [client, hostId, sessionId, terminal]);
 
   const exited = exitCode !== undefined;
+  const reconnecting = sessionId !== undefined && subscription.status === "connecting";
+  const ended = subscription.status === "error";
   return (
     <div className="space-y-2">
       <ErrorMessage error={streamError.error ?? inputError} />
@@ -113,9 +165,13 @@ export function TerminalPanel({ hostId, containerId }: { hostId: string; contain
       <p className="text-xs text-zinc-500" data-testid="terminal-status">
         {exited
           ? `The shell exited with code ${exitCode ?? "unknown"}.`
-          : sessionId
-            ? "Connected. What you type goes to the container's shell."
-            : "Opening a shell…"}
+          : ended
+            ? "The terminal has ended. Open it again for a new shell."
+            : reconnecting
+              ? "Reconnecting… the shell keeps running, and the screen goes on where it was."
+              : sessionId
+                ? "Connected. What you type goes to the container's shell."
+                : "Opening a shell…"}
       </p>
     </div>
   );
