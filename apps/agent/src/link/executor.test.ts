@@ -218,3 +218,64 @@ describe("job progress", () => {
 function never(): never {
   throw new Error("no Docker in this test");
 }
+
+describe("stream flow control", () => {
+  it("keeps at most a few chunks unacknowledged, in order, and sends the result after the last ack", async () => {
+    const lines = 50;
+    const handlers: Handlers = {
+      ...realHandlers,
+      "logs.follow": async () => ({
+        items: (async function* () {
+          for (let n = 0; n < lines; n++) {
+            yield { containerId: "c", stream: "stdout" as const, timestamp: `t${n}`, line: `line ${n}` };
+          }
+        })(),
+        result: () => ({ cursor: null }),
+      }),
+    };
+    const executor = new Executor({
+      handlers,
+      context: { docker: async () => never(), backupDir: "/nonexistent" },
+      log: () => {},
+      chunkItems: 1,
+      chunksInFlight: 3,
+    });
+    const acks: (() => void)[] = [];
+    const seqs: number[] = [];
+    const sent: string[] = [];
+    let unacknowledged = 0;
+    let most = 0;
+    executor.attach(
+      {
+        result: async () => {
+          sent.push(`result with ${unacknowledged} unacknowledged`);
+        },
+        chunk: (message) => {
+          seqs.push(message.seq);
+          unacknowledged += 1;
+          most = Math.max(most, unacknowledged);
+          return new Promise((resolve) =>
+            acks.push(() => {
+              unacknowledged -= 1;
+              resolve({ accepted: true });
+            }),
+          );
+        },
+        progress: async () => undefined,
+      },
+      0,
+    );
+    executor.handle(command("s1", "logs.follow", { containerId: "c" }, null));
+    while (seqs.length < lines || acks.length > 0) {
+      await until(() => acks.length > 0);
+      // The agent waits for credit: nothing more goes out until an ack comes.
+      await sleep(5);
+      expect(unacknowledged).toBeLessThanOrEqual(3);
+      acks.shift()?.();
+    }
+    await until(() => sent.length === 1);
+    expect(sent).toEqual(["result with 0 unacknowledged"]);
+    expect(most).toBe(3);
+    expect(seqs).toEqual(Array.from({ length: lines }, (_, n) => n));
+  });
+});
