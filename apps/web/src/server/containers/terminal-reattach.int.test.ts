@@ -63,6 +63,14 @@ async function shellPid(terminal: TestTerminal, send: (text: string) => Promise<
   return Number((await until(() => terminal.screen().match(pattern)))[1]);
 }
 
+/** Types into `terminal` as its opener, through terminalInput. */
+const typeInto = (client: ApiClient, hostId: string, terminal: TestTerminal) => (text: string) =>
+  client.must("mutate", "containers.terminalInput", {
+    hostId,
+    sessionId: terminal.sessionId,
+    input: keys(text),
+  });
+
 const offsetOf = (eventId: string) => Number(eventId.slice(eventId.lastIndexOf(":") + 1));
 
 describe("a terminal whose browser connection drops", () => {
@@ -79,12 +87,7 @@ describe("a terminal whose browser connection drops", () => {
 
   const open = () =>
     openTestTerminal(admin, { hostId: agent.hostId, containerId, size: { rows: 30, cols: 120 } });
-  const typer = (terminal: TestTerminal) => (text: string) =>
-    admin.must("mutate", "containers.terminalInput", {
-      hostId: agent.hostId,
-      sessionId: terminal.sessionId,
-      input: keys(text),
-    });
+  const typer = (terminal: TestTerminal) => typeInto(admin, agent.hostId, terminal);
 
   it("goes on in the same shell after a reconnect, with every byte once", async () => {
     const terminal = await open();
@@ -237,12 +240,7 @@ describe("a terminal nobody comes back to", () => {
 
   it("ends after the grace period, and a late reconnect is told so", async () => {
     const terminal = await openTestTerminal(admin, { hostId: agent.hostId, containerId });
-    const type = (text: string) =>
-      admin.must("mutate", "containers.terminalInput", {
-        hostId: agent.hostId,
-        sessionId: terminal.sessionId,
-        input: keys(text),
-      });
+    const type = typeInto(admin, agent.hostId, terminal);
     const pid = await shellPid(terminal, type, "grace");
     await terminal.drop();
     await until(async () => !(await containerPids()).includes(pid));
