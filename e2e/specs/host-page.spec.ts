@@ -189,16 +189,50 @@ test("a viewer sees the containers and may read a log, but has no actions and no
   }
 });
 
-test("a terminal runs a shell in the container until it exits", async ({ page }) => {
+/**
+ * Cuts the browser's connections to the console (their sockets aborted, as a proxy or a network
+ * drop does), and only those: the local agent's link goes to the same port, and a terminal's shell
+ * lives on the agent's stream.
+ */
+function cutBrowserConnections(port: string) {
+  const sockets = execFileSync("ss", ["-tnpH", `dport = :${port} and ( dst 127.0.0.1 or dst [::1] )`], {
+    encoding: "utf8",
+    stdio: "pipe",
+  });
+  const browserPorts = sockets
+    .split("\n")
+    .filter((line) => /users:\(\("chrom/.test(line))
+    .map((line) => line.trim().split(/\s+/)[3]?.split(":").at(-1));
+  expect(browserPorts.length).toBeGreaterThan(0);
+  for (const sport of browserPorts)
+    execFileSync("ss", ["-K", "-H", `dport = :${port} and sport = :${sport}`]);
+}
+
+test("a terminal runs a shell in the container, goes on after the connection drops, until it exits", async ({
+  page,
+}) => {
   const row = await openLocalHost(page);
   await row.getByRole("button", { name: "Terminal" }).click();
   const status = page.getByTestId("terminal-status");
   await expect(status).toContainText("Connected");
   const screen = page.getByTestId("terminal");
+  const rows = screen.locator(".xterm-rows");
   await screen.click();
-  await page.keyboard.type("echo $((6*7))");
+  await page.keyboard.type("echo $((6*7)) pid=$$");
   await page.keyboard.press("Enter");
-  await expect(screen.locator(".xterm-rows")).toContainText("42");
+  await expect(rows).toContainText("42");
+  const pid = (await rows.textContent())?.match(/42 pid=(\d+)/)?.[1];
+  expect(pid).toMatch(/^\d+$/);
+
+  cutBrowserConnections(new URL(page.url()).port);
+  await expect(status).toContainText("Reconnecting…");
+  await expect(status).toContainText("Connected", liveData);
+  // The same shell: its PID is the one it had, and the screen before the drop is still there.
+  await page.keyboard.type("echo again=$$");
+  await page.keyboard.press("Enter");
+  await expect(rows).toContainText(`again=${pid}`);
+  await expect(rows).toContainText(`42 pid=${pid}`);
+
   await page.keyboard.type("exit");
   await page.keyboard.press("Enter");
   await expect(status).toContainText("exited with code 0");
