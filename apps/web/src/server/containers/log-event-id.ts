@@ -5,7 +5,7 @@
  */
 import { type LogCursor, LogCursorSchema, timestampToNanos } from "@dockfleet/runtime";
 import { z } from "zod";
-import { DomainError } from "../errors.ts";
+import { parseEventId } from "./event-id.ts";
 
 const separator = "~";
 
@@ -34,14 +34,6 @@ function isRealTime(timestamp: string): boolean {
   }
 }
 
-/** The cursor an event id names; an id this console did not hand out is the caller's mistake. */
 export function parseLogEventId(id: string): LogCursor {
-  const parsed = LogEventIdSchema.safeParse(id);
-  if (parsed.success) return parsed.data;
-  const reason = parsed.error.issues.map((issue) => issue.message).join("; ");
-  // Quoted with JSON.stringify: the id comes from the client and may hold anything.
-  throw new DomainError(
-    "invalid",
-    `lastEventId ${JSON.stringify(id.slice(0, 100))} is not a log position: ${reason}`,
-  );
+  return parseEventId(LogEventIdSchema, id, "a log position");
 }

@@ -4,7 +4,7 @@
  * it reconnects (as `lastEventId`), which is all a reattach needs: which shell, and from where.
  */
 import { z } from "zod";
-import { DomainError } from "../errors.ts";
+import { parseEventId } from "./event-id.ts";
 
 export interface TerminalPosition {
   sessionId: string;
@@ -25,14 +25,6 @@ const TerminalEventIdSchema = z
   })
   .pipe(z.object({ sessionId: z.uuid("names no terminal session"), offset: z.number().int().min(0) }));
 
-/** The position an event id names; an id this console did not hand out is the caller's mistake. */
 export function parseTerminalEventId(id: string): TerminalPosition {
-  const parsed = TerminalEventIdSchema.safeParse(id);
-  if (parsed.success) return parsed.data;
-  const reason = parsed.error.issues.map((issue) => issue.message).join("; ");
-  // Quoted with JSON.stringify: the id comes from the client and may hold anything.
-  throw new DomainError(
-    "invalid",
-    `lastEventId ${JSON.stringify(id.slice(0, 100))} is not a terminal position: ${reason}`,
-  );
+  return parseEventId(TerminalEventIdSchema, id, "a terminal position");
 }
