@@ -63,26 +63,46 @@ const trpcCodes: Record<DomainErrorCode, TRPCError["code"]> = {
   unavailable: "SERVICE_UNAVAILABLE",
 };
 
-/** A DomainError as the matching tRPC error; anything else unexpected is logged (the browser sees "internal error"). */
-function toTrpcError(error: unknown, path: string): unknown {
-  if (error instanceof TRPCError) {
-    if (error.cause instanceof DomainError) return toTrpcError(error.cause, path);
-    if (error.code === "INTERNAL_SERVER_ERROR") console.error(`[trpc] ${path} failed:`, error.cause);
-    return error;
-  }
+/** A DomainError as the matching tRPC error; anything else stays as it is (the browser sees "internal error"). */
+function toTrpcError(error: unknown): unknown {
+  if (error instanceof TRPCError && error.cause instanceof DomainError) return toTrpcError(error.cause);
   if (error instanceof DomainError) {
     return new TRPCError({ code: trpcCodes[error.code], message: error.message, cause: error });
   }
-  console.error(`[trpc] ${path} failed:`, error);
   return error;
 }
 
+interface CallInfo {
+  path: string;
+  type: string;
+  /** The call's own signal: for a subscription it aborts when the subscriber leaves. */
+  signal: AbortSignal | undefined;
+  getRawInput(): Promise<unknown>;
+}
+
+/**
+ * Logs a failure the caller cannot act on (not a DomainError, not a deliberate tRPC error), once,
+ * with the call's path and host. A subscriber leaving is normal, whatever it broke off (a wait for
+ * an agent to come back ends in an AbortError): what fails after its signal aborted is not logged.
+ */
+async function logFailure(mapped: unknown, call: CallInfo): Promise<void> {
+  if (mapped instanceof TRPCError && mapped.code !== "INTERNAL_SERVER_ERROR") return;
+  if (call.type === "subscription" && call.signal?.aborted) return;
+  const { hostId } = auditTarget(await call.getRawInput().catch(() => undefined));
+  const where = hostId === undefined ? call.path : `${call.path} (host ${hostId})`;
+  const cause = mapped instanceof TRPCError && mapped.cause ? mapped.cause : mapped;
+  console.error(`[trpc] ${where} failed:`, cause);
+}
+
 /** A subscription's stream may fail long after it started: its errors are mapped the same way. */
-async function* streamErrors<T>(items: AsyncIterable<T>, path: string): AsyncGenerator<T> {
+async function* streamErrors<T>(items: AsyncIterable<T>, call: CallInfo): AsyncGenerator<T> {
   try {
     yield* items;
   } catch (error) {
-    throw toTrpcError(error, path);
+    const mapped = toTrpcError(error);
+    await logFailure(mapped, call);
+    if (call.signal?.aborted) return;
+    throw mapped;
   }
 }
 
@@ -91,15 +111,17 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
 }
 
 /** Services throw DomainError (they never import tRPC); here it becomes the matching tRPC error. */
-const domainErrors = t.middleware(async ({ next, path, type }) => {
+const domainErrors = t.middleware(async ({ next, path, type, signal, getRawInput }) => {
+  const call: CallInfo = { path, type, signal, getRawInput };
   const result = await next();
   if (result.ok) {
     if (type === "subscription" && isAsyncIterable(result.data)) {
-      return { ...result, data: streamErrors(result.data, path) };
+      return { ...result, data: streamErrors(result.data, call) };
     }
     return result;
   }
-  const mapped = toTrpcError(result.error, path);
+  const mapped = toTrpcError(result.error);
+  await logFailure(mapped, call);
   if (mapped !== result.error) throw mapped;
   return result;
 });
