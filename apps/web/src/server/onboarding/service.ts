@@ -3,10 +3,11 @@ import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { DomainError } from "../errors.ts";
 import { seal } from "../secrets/sealed.ts";
 import { runOnboardingJob, sshTarget } from "./job.ts";
+import { nextJobChange } from "./job-changes.ts";
 import type { StartOnboardingInput } from "./schema.ts";
 import { onboardingSettings } from "./settings.ts";
 import { openSsh } from "./ssh.ts";
-import { initialSteps, nextJobChange, type StepState } from "./steps.ts";
+import { initialSteps, type StepState } from "./steps.ts";
 
 export const sshAuthPurpose = "host-ssh-auth";
 
@@ -67,14 +68,8 @@ export async function onboardingJob(db: PrismaClient, jobId: string) {
 }
 
 /**
- * How often a follower reads the job again without being told of a change: only a job run by
- * another console replica changes without telling this process.
- */
-const unannouncedChangeMs = 2_000;
-
-/**
- * The job now, then again after each change, until it has ended (succeeded or failed) or the
- * follower leaves. An unknown job is refused before the stream opens, as a typed error.
+ * The job now, then again after each change (on whichever replica runs it), until it has ended
+ * (succeeded or failed) or the follower leaves. An unknown job is refused before the stream opens, as a typed error.
  */
 export async function followOnboardingJob(db: PrismaClient, jobId: string, signal?: AbortSignal) {
   await onboardingJob(db, jobId);
@@ -87,7 +82,7 @@ async function* jobStates(db: PrismaClient, jobId: string, signal?: AbortSignal)
   while (!left.aborted) {
     // Listening before reading: a change made while the row is read still wakes the next wait.
     const waiting = new AbortController();
-    const changed = nextJobChange(jobId, unannouncedChangeMs, AbortSignal.any([left, waiting.signal]));
+    const changed = nextJobChange(db, jobId, AbortSignal.any([left, waiting.signal]));
     try {
       const job = await onboardingJob(db, jobId);
       const seen = JSON.stringify([job.status, job.steps]);

@@ -1,10 +1,10 @@
 /**
- * The steps of onboarding as the UI shows them, how a job records each one in the database, and
- * the signal its followers wait for after each record.
+ * The steps of onboarding as the UI shows them, and how a job records each one in the database
+ * (announced to its followers: job-changes.ts).
  */
-import { EventEmitter } from "node:events";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { StepError } from "./installer.ts";
+import { updateJob } from "./job-changes.ts";
 
 export const onboardingSteps = [
   { step: "connect", label: "Connect over SSH and check the host key" },
@@ -31,28 +31,6 @@ export function initialSteps(): StepState[] {
   return onboardingSteps.map(({ step, label }) => ({ step, label, status: "pending" }));
 }
 
-const changes = new EventEmitter();
-// One listener per follower of a job (a browser tab each): no leak warning for many of them.
-changes.setMaxListeners(0);
-
-/**
- * Resolves at the next change of the job run in this process, after `fallbackMs` (a job another
- * console replica runs changes only in the database), or when `signal` aborts.
- */
-export function nextJobChange(jobId: string, fallbackMs: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      changes.off(jobId, done);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, fallbackMs);
-    changes.on(jobId, done);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
 /** Keeps a job's steps in memory and writes them to its row after every change. */
 export class StepRecorder {
   private readonly steps = initialSteps();
@@ -63,11 +41,10 @@ export class StepRecorder {
   ) {}
 
   private async save(status?: "succeeded" | "failed"): Promise<void> {
-    await this.db.onboardingJob.update({
-      where: { id: this.jobId },
-      data: { steps: this.steps as object[], ...(status ? { status, finishedAt: new Date() } : {}) },
+    await updateJob(this.db, this.jobId, {
+      steps: this.steps as object[],
+      ...(status ? { status, finishedAt: new Date() } : {}),
     });
-    changes.emit(this.jobId);
   }
 
   private patch(step: StepName, change: Partial<StepState>): void {
