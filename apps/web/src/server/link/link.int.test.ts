@@ -332,14 +332,17 @@ describe("failures", () => {
     await expect(stream[Symbol.asyncIterator]().next()).rejects.toSatisfy((e) => isLinkError(e, "offline"));
   });
 
-  it("fails calls in flight as offline when the agent goes", async () => {
+  // A call in flight waits (up to its deadline) for the agent to come back with its answer.
+  it("fails a call in flight as offline when the agent goes and does not bring the answer back", async () => {
     const host = await enrolledHost("drops-host");
     const agent = agentSession(host.credential);
     await until(() => registry.isConnected(host.id));
-    const call = registry.call(host.id, "container.stop", { containerId: "slow" });
+    const call = registry.call(host.id, "container.stop", { containerId: "slow" }, { timeoutMs: 2_000 });
     await sleep(100);
     agent.stop();
-    expect((await caught(call)).code).toBe("offline");
+    const error = await caught(call);
+    expect(error.code).toBe("offline");
+    expect(error.message).toMatch(/did not bring the answer back/);
   });
 
   it("closes a revoked host's connection at once and refuses it afterwards", async () => {
