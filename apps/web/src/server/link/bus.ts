@@ -49,14 +49,6 @@ export interface Subscriber {
   onListening(): void;
 }
 
-/** The bus of each replica running in this process, by replica id (see `busOf`). */
-const running = new Map<string, PgBus>();
-
-/** The running bus of this process's replica `replicaId`, for domains that listen on channels of their own. */
-export function busOf(replicaId: string): PgBus | undefined {
-  return running.get(replicaId);
-}
-
 interface Clients {
   listener: pg.Client;
   sender: pg.Client;
@@ -71,7 +63,6 @@ export class PgBus {
   private readonly subscribers = new Map<string, Subscriber>();
 
   constructor(private readonly options: BusOptions) {
-    running.set(options.replicaId, this);
     this.started = this.connectUntilUp();
   }
 
@@ -127,7 +118,6 @@ export class PgBus {
   /** Waits for messages already handed to `send`, then disconnects. */
   async close(): Promise<void> {
     this.closed = true;
-    if (running.get(this.options.replicaId) === this) running.delete(this.options.replicaId);
     await Promise.allSettled([...this.pending]);
     const clients = this.clients;
     this.clients = undefined;

@@ -30,7 +30,7 @@ import {
   toLinkError,
   type UnaryCommandName,
 } from "@dockfleet/protocol";
-import { PgBus } from "./bus.ts";
+import { PgBus, type Subscriber } from "./bus.ts";
 import type { AgentConnection, CallOptions, LinkStream, StreamOptions } from "./connection.ts";
 import { type Answer, decode, encode, type PeerMessage, PeerMessageSchema } from "./peer-messages.ts";
 import { NotHereError, type RoundTripOptions, roundTrip } from "./remote-call.ts";
@@ -206,6 +206,11 @@ export class RemoteLink {
       topic,
       body: encode(body),
     }));
+  }
+
+  /** Hears a domain's own notifications on `channel` (e.g. a job's changes), on this replica's bus. */
+  listen(channel: string, subscriber: Subscriber): void {
+    this.bus.subscribe(channel, subscriber);
   }
 
   /** Answers other replicas' requests on `topic` from now on (a thrown error is their answer). */

@@ -9,7 +9,6 @@
  */
 import { EventEmitter } from "node:events";
 import type { Prisma, PrismaClient } from "../../generated/prisma/client.ts";
-import { busOf } from "../link/bus.ts";
 import { hostLink } from "../link/store.ts";
 
 export const jobChangeChannel = "dockfleet_onboarding_job";
@@ -27,9 +26,8 @@ function followersOn(db: PrismaClient): EventEmitter {
   // One listener per follower of a job (a browser tab each): no leak warning for many of them.
   followers.setMaxListeners(0);
   replicas.set(db, followers);
-  const replicaId = hostLink(db).replicaId;
   // Without a bus this console is alone: the jobs it runs announce their changes here directly.
-  (replicaId === undefined ? undefined : busOf(replicaId))?.subscribe(jobChangeChannel, {
+  hostLink(db).remote?.listen(jobChangeChannel, {
     onNotification: (jobId) => followers.emit(jobId),
     onListening: () => followers.emit(everyJob),
   });
