@@ -203,13 +203,14 @@ function isOwner(owner: TerminalOwner, target: TerminalTarget & { containerId?: 
   );
 }
 
+const defaultSettings: TerminalSettings = { graceMs: terminalGraceMs, ringBytes: terminalRingBytes };
 const byConsole = new WeakMap<LinkRegistry, TerminalSessions>();
 
 /** The terminal sessions of the console that `link` serves (made, and answering, on first use). */
 export function terminalSessions(link: LinkRegistry): TerminalSessions {
   let sessions = byConsole.get(link);
   if (!sessions) {
-    sessions = new TerminalSessions(link, { graceMs: terminalGraceMs, ringBytes: terminalRingBytes });
+    sessions = new TerminalSessions(link, defaultSettings);
     byConsole.set(link, sessions);
   }
   return sessions;
@@ -221,8 +222,5 @@ export function terminalSessions(link: LinkRegistry): TerminalSessions {
  */
 export function configureTerminals(link: LinkRegistry, settings: Partial<TerminalSettings>): void {
   if (byConsole.has(link)) throw new Error("this console's terminal sessions are already made");
-  byConsole.set(
-    link,
-    new TerminalSessions(link, { graceMs: terminalGraceMs, ringBytes: terminalRingBytes, ...settings }),
-  );
+  byConsole.set(link, new TerminalSessions(link, { ...defaultSettings, ...settings }));
 }
